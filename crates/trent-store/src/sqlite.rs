@@ -1,0 +1,468 @@
+//! The embedded backend: one SQLite file (bundled SQLite, so nothing to install).
+//!
+//! Why it exists: a single `trent` binary must run with zero set-up and still never lose an
+//! acknowledged write. The file is in WAL mode with `synchronous=FULL`, so when
+//! [`Store::commit`] returns the batch has been fsynced to the write-ahead log.
+//!
+//! How it is shared between threads: all writes go through one connection behind a mutex, each
+//! batch in one `BEGIN IMMEDIATE` transaction; reads of a file store use a small pool of
+//! read-only connections, which WAL lets run next to the writer. An in-memory store has a single
+//! connection for both.
+//!
+//! What it deliberately does not do: cache, retry, group commits from several callers into one
+//! fsync (the shape of [`SqliteStore::commit`] leaves room for that later: the writes of a batch
+//! are applied by one function that takes an open transaction), or let two processes write the
+//! same file at once beyond what SQLite's own locking and the busy timeout give.
+//!
+//! Ids compare by their UTF-8 bytes (SQLite's `BINARY` collation), which is the order of Rust's
+//! `str`. A listing by prefix uses a range on `id`, never `LIKE`: `LIKE` treats `%` and `_` as
+//! wildcards and ignores ASCII case.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
+use std::time::Duration;
+
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+
+use crate::{Batch, Expect, ListQuery, Record, RecordKey, Store, StoreError, Write};
+
+/// How long a connection waits for a lock held by another connection before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Read connections of a file store.
+const READERS: usize = 4;
+
+/// Schema migrations: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`. Append only;
+/// never edit a migration that has shipped.
+const MIGRATIONS: &[&str] = &[
+    // 0 -> 1: the records table.
+    "CREATE TABLE records (
+        kind     TEXT    NOT NULL,
+        account  TEXT    NOT NULL,
+        region   TEXT    NOT NULL,
+        id       TEXT    NOT NULL,
+        revision INTEGER NOT NULL,
+        value    BLOB    NOT NULL,
+        PRIMARY KEY (kind, account, region, id)
+    ) STRICT, WITHOUT ROWID;",
+];
+
+const COLUMNS: &str = "kind, account, region, id, revision, value";
+
+/// A [`Store`] kept in one SQLite file, or in memory.
+pub struct SqliteStore {
+    /// `None` for an in-memory store.
+    path: Option<PathBuf>,
+    writer: Mutex<Connection>,
+    /// Empty for an in-memory store, whose reads then go through `writer`.
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+impl SqliteStore {
+    /// Opens the store at `path`, creating the file (and its parent directory) if missing, and
+    /// migrating its schema to the current version.
+    ///
+    /// Fails with [`StoreError::Backend`] if the file is not an SQLite database, is an SQLite
+    /// database that Trent did not create, or was written by a newer Trent.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Backend(format!("creating directory {}: {e}", parent.display()))
+            })?;
+        }
+        let context = |what: &str| format!("opening {}: {what}", path.display());
+
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut writer =
+            Connection::open_with_flags(path, flags).map_err(backend(&context("connect")))?;
+        writer
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(backend(&context("busy timeout")))?;
+        let mode: String = writer
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+            .map_err(backend(&context("journal mode")))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Backend(context(&format!(
+                "journal mode is {mode}, wanted wal"
+            ))));
+        }
+        writer
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(backend(&context("synchronous")))?;
+        migrate(&mut writer).map_err(|e| prefix_error(e, &context("")))?;
+
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let reader =
+                Connection::open_with_flags(path, flags).map_err(backend(&context("reader")))?;
+            reader
+                .busy_timeout(BUSY_TIMEOUT)
+                .map_err(backend(&context("reader busy timeout")))?;
+            reader
+                .pragma_update(None, "query_only", true)
+                .map_err(backend(&context("reader query_only")))?;
+            readers.push(Mutex::new(reader));
+        }
+
+        Ok(SqliteStore {
+            path: Some(path.to_owned()),
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    /// A store that lives in memory and is gone when dropped (tests, development mode).
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        let mut conn = Connection::open_in_memory().map_err(backend("opening in-memory store"))?;
+        migrate(&mut conn)?;
+        Ok(SqliteStore {
+            path: None,
+            writer: Mutex::new(conn),
+            readers: Vec::new(),
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        // A thread that panicked while holding the lock left no open transaction behind: the
+        // `Transaction` it held rolled back when it was dropped during unwinding.
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A free read connection if there is one, else waits for one in turn.
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        if self.readers.is_empty() {
+            return self.writer();
+        }
+        for reader in &self.readers {
+            match reader.try_lock() {
+                Ok(guard) => return guard,
+                Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        let turn = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        self.readers[turn]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let location = match &self.path {
+            Some(path) => path.display().to_string(),
+            None => ":memory:".to_owned(),
+        };
+        f.debug_struct("SqliteStore")
+            .field("path", &location)
+            .field("readers", &self.readers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store for SqliteStore {
+    fn get(&self, key: &RecordKey) -> Result<Option<Record>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM records
+                 WHERE kind = ?1 AND account = ?2 AND region = ?3 AND id = ?4"
+            ))
+            .map_err(backend("get"))?;
+        let params: [&dyn ToSql; 4] = [&key.kind, &key.account, &key.region, &key.id];
+        collect(&mut stmt, &params[..], "get").map(|mut records| records.pop())
+    }
+
+    fn list(&self, query: ListQuery<'_>) -> Result<Vec<Record>, StoreError> {
+        // One lower bound: the prefix itself, or the marker if it lies past the prefix.
+        let (lower_op, lower) = match query.after {
+            Some(after) if after >= query.prefix => (">", after),
+            _ => (">=", query.prefix),
+        };
+        let upper = prefix_upper_bound(query.prefix);
+        let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+
+        let mut sql = format!(
+            "SELECT {COLUMNS} FROM records
+             WHERE kind = ?1 AND account = ?2 AND region = ?3 AND id {lower_op} ?4"
+        );
+        let mut params: Vec<&dyn ToSql> =
+            vec![&query.kind, &query.account, &query.region, &lower, &limit];
+        if let Some(upper) = &upper {
+            sql.push_str(" AND id < ?6");
+            params.push(upper);
+        }
+        sql.push_str(" ORDER BY id LIMIT ?5");
+
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&sql).map_err(backend("list"))?;
+        collect(&mut stmt, &params, "list")
+    }
+
+    fn scan(&self, kind: &str) -> Result<Vec<Record>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM records WHERE kind = ?1 ORDER BY account, region, id"
+            ))
+            .map_err(backend("scan"))?;
+        collect(&mut stmt, &[&kind as &dyn ToSql][..], "scan")
+    }
+
+    fn commit(&self, batch: Batch) -> Result<Vec<u64>, StoreError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend("commit: begin"))?;
+        match apply(&tx, batch.writes) {
+            Ok(revisions) => {
+                tx.commit().map_err(backend("commit"))?;
+                Ok(revisions)
+            }
+            Err(error) => {
+                tx.rollback().map_err(backend("commit: rollback"))?;
+                Err(error)
+            }
+        }
+    }
+
+    fn wipe(&self) -> Result<(), StoreError> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend("wipe: begin"))?;
+        tx.execute("DELETE FROM records", [])
+            .map_err(backend("wipe"))?;
+        tx.commit().map_err(backend("wipe: commit"))
+    }
+}
+
+/// Applies `writes` in order inside `tx`, each seeing the ones before it. Stops at the first
+/// expectation that does not hold; the caller then rolls back.
+fn apply(tx: &Transaction<'_>, writes: Vec<Write>) -> Result<Vec<u64>, StoreError> {
+    let mut revisions = Vec::with_capacity(writes.len());
+    for write in writes {
+        match write {
+            Write::Put { key, value, expect } => {
+                let current = current_revision(tx, &key)?;
+                check(expect, current, &key)?;
+                let next = match current {
+                    None => 1,
+                    Some(revision) => revision.checked_add(1).ok_or_else(|| {
+                        StoreError::Backend(format!("revision of {key:?} overflows"))
+                    })?,
+                };
+                let stored = i64::try_from(next)
+                    .map_err(|_| StoreError::Backend(format!("revision of {key:?} overflows")))?;
+                tx.prepare_cached(
+                    "INSERT INTO records (kind, account, region, id, revision, value)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (kind, account, region, id)
+                     DO UPDATE SET revision = excluded.revision, value = excluded.value",
+                )
+                .and_then(|mut stmt| {
+                    stmt.execute((
+                        &key.kind,
+                        &key.account,
+                        &key.region,
+                        &key.id,
+                        stored,
+                        &value,
+                    ))
+                })
+                .map_err(backend("commit: put"))?;
+                revisions.push(next);
+            }
+            Write::Delete { key, expect } => {
+                let current = current_revision(tx, &key)?;
+                check(expect, current, &key)?;
+                if current.is_some() {
+                    tx.prepare_cached(
+                        "DELETE FROM records
+                         WHERE kind = ?1 AND account = ?2 AND region = ?3 AND id = ?4",
+                    )
+                    .and_then(|mut stmt| {
+                        stmt.execute((&key.kind, &key.account, &key.region, &key.id))
+                    })
+                    .map_err(backend("commit: delete"))?;
+                }
+                revisions.push(0);
+            }
+        }
+    }
+    Ok(revisions)
+}
+
+fn current_revision(tx: &Transaction<'_>, key: &RecordKey) -> Result<Option<u64>, StoreError> {
+    let stored: Option<i64> = tx
+        .prepare_cached(
+            "SELECT revision FROM records
+             WHERE kind = ?1 AND account = ?2 AND region = ?3 AND id = ?4",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_row((&key.kind, &key.account, &key.region, &key.id), |row| {
+                row.get(0)
+            })
+            .optional()
+        })
+        .map_err(backend("commit: read revision"))?;
+    stored.map(|r| revision_from_db(r, key)).transpose()
+}
+
+fn check(expect: Expect, current: Option<u64>, key: &RecordKey) -> Result<(), StoreError> {
+    let holds = match expect {
+        Expect::Any => true,
+        Expect::Absent => current.is_none(),
+        Expect::Revision(wanted) => current == Some(wanted),
+    };
+    if holds {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(key.clone()))
+    }
+}
+
+/// Runs a `SELECT {COLUMNS}` statement and decodes every row.
+fn collect(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    params: &[&dyn ToSql],
+    what: &str,
+) -> Result<Vec<Record>, StoreError> {
+    let mut rows = stmt.query(params).map_err(backend(what))?;
+    let mut records = Vec::new();
+    while let Some(row) = rows.next().map_err(backend(what))? {
+        let decode = || -> rusqlite::Result<(RecordKey, i64, Vec<u8>)> {
+            let key = RecordKey {
+                kind: row.get(0)?,
+                account: row.get(1)?,
+                region: row.get(2)?,
+                id: row.get(3)?,
+            };
+            Ok((key, row.get(4)?, row.get(5)?))
+        };
+        let (key, revision, value) = decode().map_err(backend(what))?;
+        let revision = revision_from_db(revision, &key)?;
+        records.push(Record {
+            key,
+            revision,
+            value,
+        });
+    }
+    Ok(records)
+}
+
+fn revision_from_db(stored: i64, key: &RecordKey) -> Result<u64, StoreError> {
+    u64::try_from(stored)
+        .ok()
+        .filter(|&r| r >= 1)
+        .ok_or_else(|| StoreError::Backend(format!("corrupt revision {stored} on {key:?}")))
+}
+
+/// The smallest string greater than every string that starts with `prefix`, or `None` if there is
+/// none (empty prefix, or one made only of `char::MAX`).
+///
+/// UTF-8 byte order is code point order, so bumping the last code point that can be bumped (and
+/// dropping what follows it) gives an exclusive upper bound that SQLite's byte comparison agrees
+/// with.
+fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// Brings the schema of `conn` to the latest version, in one transaction.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(backend("migrate: begin"))?;
+    let tables: Vec<String> = tx
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()
+        })
+        .map_err(backend("migrate: read schema"))?;
+
+    let version = if tables.iter().any(|t| t == "schema_version") {
+        let stored: i64 = tx
+            .query_row("SELECT version FROM schema_version", [], |row| row.get(0))
+            .map_err(backend("migrate: read schema_version"))?;
+        usize::try_from(stored)
+            .map_err(|_| StoreError::Backend(format!("migrate: corrupt schema version {stored}")))?
+    } else if tables.is_empty() {
+        tx.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL) STRICT;
+             INSERT INTO schema_version (version) VALUES (0);",
+        )
+        .map_err(backend("migrate: create schema_version"))?;
+        0
+    } else {
+        return Err(StoreError::Backend(
+            "migrate: this SQLite database was not created by Trent".to_owned(),
+        ));
+    };
+
+    if version > MIGRATIONS.len() {
+        return Err(StoreError::Backend(format!(
+            "migrate: schema version {version} is newer than this build knows ({})",
+            MIGRATIONS.len()
+        )));
+    }
+    for (from, migration) in MIGRATIONS.iter().enumerate().skip(version) {
+        tx.execute_batch(migration)
+            .map_err(backend(&format!("migrate: {from} -> {}", from + 1)))?;
+    }
+    if version < MIGRATIONS.len() {
+        let latest = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+        tx.execute("UPDATE schema_version SET version = ?1", [latest])
+            .map_err(backend("migrate: write schema_version"))?;
+    }
+    tx.commit().map_err(backend("migrate: commit"))
+}
+
+/// Turns an SQLite error into [`StoreError::Backend`], saying what was being done.
+fn backend(what: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+    move |error| StoreError::Backend(format!("{what}: {error}"))
+}
+
+fn prefix_error(error: StoreError, context: &str) -> StoreError {
+    match error {
+        StoreError::Backend(message) => StoreError::Backend(format!("{context}{message}")),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_upper_bound;
+
+    #[test]
+    fn upper_bound_of_prefix() {
+        assert_eq!(prefix_upper_bound(""), None);
+        assert_eq!(prefix_upper_bound("ab").as_deref(), Some("ac"));
+        assert_eq!(prefix_upper_bound("a%").as_deref(), Some("a&"));
+        assert_eq!(
+            prefix_upper_bound("a\u{d7ff}").as_deref(),
+            Some("a\u{e000}")
+        );
+        assert_eq!(prefix_upper_bound("a\u{10ffff}").as_deref(), Some("b"));
+        assert_eq!(prefix_upper_bound("\u{10ffff}"), None);
+    }
+}
