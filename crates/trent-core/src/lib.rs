@@ -1,0 +1,193 @@
+//! The Trent service: every KMS operation, the key state machine, authorization, rotation and
+//! deletion.
+//!
+//! This crate joins the leaves: it takes typed requests from `trent-protocol`, keeps its records
+//! in a `trent-store` backend, does cryptography with `trent-crypto` and (as it grows) asks
+//! `trent-policy` for decisions. It knows nothing about HTTP; `trent-server` authenticates a
+//! request, then calls [`Kms::call`] with the [`Caller`] it established.
+//!
+//! Two rules shape it:
+//! - Cryptographic operations never read the store: key metadata and unwrapped material are
+//!   cached in memory ([`keys`]) and the cache is refreshed whenever this node changes a key.
+//! - Every change is a compare-and-set on the stored record, so concurrent requests cannot lose
+//!   each other's updates.
+
+mod authz;
+pub mod clock;
+mod errors;
+pub mod identity;
+pub mod ids;
+mod keys;
+mod ops;
+pub mod records;
+mod workers;
+
+use std::sync::Arc;
+
+use trent_crypto::WrappingKey;
+use trent_protocol::{ErrorCode, KmsError, Request, Response};
+use trent_store::{Batch, Expect, RecordKey, Store, StoreError};
+
+pub use clock::{AdjustableClock, Clock, SystemClock};
+pub use identity::{AccessKeyCreated, Principal};
+pub use workers::WorkDone;
+
+use ids::Arns;
+use records::{DomainKeyRecord, kind};
+
+/// Who is calling, as established by request authentication.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Arc<Principal>,
+    /// The region the request was signed for; keys live in one region.
+    pub region: String,
+}
+
+impl Caller {
+    pub fn account(&self) -> &str {
+        &self.principal.account_id
+    }
+}
+
+/// Failures that are not the caller's fault: the store or a stored record is broken.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the root key cannot unwrap the domain key (wrong root key for this data directory?)")]
+    WrongRootKey,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<CoreError> for KmsError {
+    fn from(err: CoreError) -> Self {
+        tracing::error!(error = %err, "internal failure");
+        KmsError::bare(ErrorCode::KMSInternalException)
+    }
+}
+
+/// Settings that do not change while the service runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// ARN partition (`aws`).
+    pub partition: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            partition: "aws".to_string(),
+        }
+    }
+}
+
+/// The service. Cheap to share behind an `Arc`; every method may block on the store.
+#[derive(Debug)]
+pub struct Kms {
+    store: Arc<dyn Store>,
+    domain_key: WrappingKey,
+    clock: Arc<dyn Clock>,
+    arns: Arns,
+    keys: keys::KeyCache,
+    identities: identity::AccessKeyCache,
+}
+
+const DOMAIN_KEY_AAD: &[u8] = b"trent/domain-key/v1";
+
+impl Kms {
+    /// Opens the service on `store`: unwraps the domain key with `root_key`, creating the domain
+    /// key on first start.
+    pub fn open(
+        store: Arc<dyn Store>,
+        root_key: &WrappingKey,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+    ) -> Result<Kms, CoreError> {
+        let domain_key = load_or_create_domain_key(store.as_ref(), root_key)?;
+        Ok(Kms {
+            store,
+            domain_key,
+            clock,
+            arns: Arns {
+                partition: settings.partition,
+            },
+            keys: keys::KeyCache::default(),
+            identities: identity::AccessKeyCache::default(),
+        })
+    }
+
+    /// Runs one KMS operation for `caller`. Input constraints are checked first, exactly as AWS's
+    /// front end checks them, then the operation itself.
+    pub fn call(&self, caller: &Caller, request: Request) -> Result<Response, KmsError> {
+        request.validate()?;
+        ops::dispatch(self, caller, request)
+    }
+
+    /// Forgets every key, alias, account and user (test mode's reset). The domain key stays.
+    pub fn wipe(&self, root_key: &WrappingKey) -> Result<(), CoreError> {
+        self.store.wipe()?;
+        self.keys.clear();
+        self.identities.clear();
+        let mut batch = Batch::new();
+        batch.put(
+            domain_key_address(),
+            records::encode(&DomainKeyRecord {
+                v: records::VERSION,
+                wrapped: hex::encode(
+                    root_key.wrap(DOMAIN_KEY_AAD, self.domain_key.to_secret().expose()),
+                ),
+            }),
+            Expect::Any,
+        );
+        self.store.commit(batch)?;
+        Ok(())
+    }
+
+    pub fn now(&self) -> f64 {
+        self.clock.now()
+    }
+}
+
+fn domain_key_address() -> RecordKey {
+    RecordKey::new(kind::DOMAIN_KEY, "", "", "current")
+}
+
+fn load_or_create_domain_key(
+    store: &dyn Store,
+    root_key: &WrappingKey,
+) -> Result<WrappingKey, CoreError> {
+    let address = domain_key_address();
+    loop {
+        if let Some(record) = store.get(&address)? {
+            let record: DomainKeyRecord = records::decode(&record.value)?;
+            let wrapped = hex::decode(&record.wrapped)
+                .map_err(|_| CoreError::Corrupt("domain key record".into()))?;
+            let secret = root_key
+                .unwrap(DOMAIN_KEY_AAD, &wrapped)
+                .map_err(|_| CoreError::WrongRootKey)?;
+            return WrappingKey::from_bytes(secret.expose())
+                .map_err(|_| CoreError::Corrupt("domain key length".into()));
+        }
+        let domain_key = WrappingKey::generate();
+        let mut batch = Batch::new();
+        batch.put(
+            address.clone(),
+            records::encode(&DomainKeyRecord {
+                v: records::VERSION,
+                wrapped: hex::encode(
+                    root_key.wrap(DOMAIN_KEY_AAD, domain_key.to_secret().expose()),
+                ),
+            }),
+            Expect::Absent,
+        );
+        match store.commit(batch) {
+            Ok(_) => return Ok(domain_key),
+            // Another node created it first: use theirs.
+            Err(StoreError::Conflict(_)) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+}

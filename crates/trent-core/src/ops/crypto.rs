@@ -1,0 +1,454 @@
+//! Encrypt, Decrypt, ReEncrypt, data keys and random bytes — the hot path.
+//!
+//! Nothing here reads the store when the key is cached: keys come from [`Kms::resolve`], whose
+//! cache holds unwrapped material.
+
+use std::sync::Arc;
+
+use trent_crypto::{EncryptionContext, Secret, random_bytes};
+use trent_protocol::{
+    Blob, DataKeySpec, DecryptRequest, DecryptResponse, DryRunModifierType, EncryptRequest,
+    EncryptResponse, EncryptionAlgorithmSpec, ErrorCode, GenerateDataKeyRequest,
+    GenerateDataKeyResponse, GenerateDataKeyWithoutPlaintextRequest,
+    GenerateDataKeyWithoutPlaintextResponse, GenerateRandomRequest, GenerateRandomResponse,
+    KmsError, ReEncryptRequest, ReEncryptResponse, SensitiveBlob,
+};
+
+use super::require_enabled;
+use crate::ids::{Accept, key_id_bytes, key_ids_from_bytes};
+use crate::keys::{LoadedKey, key_material_id};
+use crate::{Caller, CoreError, Kms, errors};
+
+/// A ciphertext opened by Decrypt or ReEncrypt.
+struct Opened {
+    key: Arc<LoadedKey>,
+    version: u32,
+    plaintext: Secret,
+}
+
+/// What GenerateDataKey and GenerateDataKeyWithoutPlaintext ask for.
+struct DataKeyAsk<'a> {
+    key_id: &'a str,
+    operation: &'a str,
+    number_of_bytes: Option<i32>,
+    key_spec: Option<&'a DataKeySpec>,
+    context: &'a EncryptionContext,
+    dry_run: bool,
+}
+
+struct NewDataKey {
+    key: Arc<LoadedKey>,
+    data_key: Secret,
+    ciphertext: Vec<u8>,
+    version: u32,
+}
+
+fn no_context() -> EncryptionContext {
+    EncryptionContext::new()
+}
+
+/// Symmetric keys use SYMMETRIC_DEFAULT, the default when the request names no algorithm.
+fn check_symmetric_algorithm(
+    key: &LoadedKey,
+    algorithm: Option<&EncryptionAlgorithmSpec>,
+) -> Result<(), KmsError> {
+    match algorithm {
+        None | Some(EncryptionAlgorithmSpec::SymmetricDefault) => Ok(()),
+        Some(other) => Err(errors::algorithm_incompatible(
+            other.as_str(),
+            &key.record.key_spec,
+        )),
+    }
+}
+
+fn check_usage(key: &LoadedKey, operation: &str) -> Result<(), KmsError> {
+    if key.record.key_usage != "ENCRYPT_DECRYPT" {
+        return Err(errors::key_usage_not_valid(
+            &key.arn,
+            &key.record.key_usage,
+            operation,
+        ));
+    }
+    Ok(())
+}
+
+/// What AWS answers for a ciphertext whose key this caller cannot find or use.
+fn unknown_ciphertext_key() -> KmsError {
+    KmsError::new(
+        ErrorCode::AccessDeniedException,
+        "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.",
+    )
+}
+
+fn recipient_unsupported() -> KmsError {
+    errors::unsupported("Recipient (Nitro Enclaves attestation) is not supported by Trent.")
+}
+
+impl Kms {
+    /// Resolves and checks a key for encrypting under it.
+    fn encryption_key(
+        &self,
+        caller: &Caller,
+        key_id: &str,
+        action: &str,
+        operation: &str,
+        algorithm: Option<&EncryptionAlgorithmSpec>,
+    ) -> Result<Arc<LoadedKey>, KmsError> {
+        let key = self.resolve(caller, key_id, Accept::KeyOrAlias)?;
+        self.authorize(caller, action, &key)?;
+        require_enabled(&key)?;
+        check_usage(&key, operation)?;
+        check_symmetric_algorithm(&key, algorithm)?;
+        Ok(key)
+    }
+
+    fn seal(
+        &self,
+        key: &LoadedKey,
+        context: &EncryptionContext,
+        plaintext: &[u8],
+    ) -> Result<(Vec<u8>, u32), KmsError> {
+        let (version, material) = key.current_material()?;
+        let key_id = key_id_bytes(&key.record.key_id)
+            .ok_or_else(|| CoreError::Corrupt(format!("key id {}", key.record.key_id)))?;
+        Ok((
+            trent_crypto::encrypt(material, key_id, version, context, plaintext),
+            version,
+        ))
+    }
+
+    /// Finds the key a ciphertext was made under and decrypts it, with the checks Decrypt and
+    /// ReEncrypt share. `expected` is the key the caller named, if any.
+    fn open_ciphertext(
+        &self,
+        caller: &Caller,
+        blob: &[u8],
+        context: &EncryptionContext,
+        expected: Option<&str>,
+        action: &str,
+        algorithm: Option<&EncryptionAlgorithmSpec>,
+    ) -> Result<Opened, KmsError> {
+        let expected = expected
+            .map(|id| self.resolve(caller, id, Accept::KeyOrAlias))
+            .transpose()?;
+        let header = trent_crypto::peek_header(blob).map_err(|_| errors::invalid_ciphertext())?;
+        let mut found = None;
+        for key_id in key_ids_from_bytes(&header.key_id) {
+            if let Some(key) = self.load_key(&caller.region, &key_id)? {
+                found = Some(key);
+                break;
+            }
+        }
+        let Some(key) = found else {
+            return Err(match expected {
+                Some(_) => errors::incorrect_key(),
+                None => unknown_ciphertext_key(),
+            });
+        };
+        if let Some(expected) = &expected
+            && expected.record.key_id != key.record.key_id
+        {
+            return Err(errors::incorrect_key());
+        }
+        if let Err(denied) = self.authorize(caller, action, &key) {
+            // A caller that did not name the key learns nothing about whether it exists.
+            return Err(if expected.is_some() {
+                denied
+            } else {
+                unknown_ciphertext_key()
+            });
+        }
+        require_enabled(&key)?;
+        check_usage(&key, "Decrypt")?;
+        check_symmetric_algorithm(&key, algorithm)?;
+        let material = key
+            .materials
+            .get(&header.material_version)
+            .ok_or_else(errors::invalid_ciphertext)?;
+        let plaintext = trent_crypto::decrypt(material, blob, context)
+            .map_err(|_| errors::invalid_ciphertext())?;
+        Ok(Opened {
+            version: header.material_version,
+            key,
+            plaintext,
+        })
+    }
+
+    pub(crate) fn encrypt(
+        &self,
+        caller: &Caller,
+        request: EncryptRequest,
+    ) -> Result<EncryptResponse, KmsError> {
+        let key = self.encryption_key(
+            caller,
+            request.key_id.as_deref().unwrap_or_default(),
+            "kms:Encrypt",
+            "Encrypt",
+            request.encryption_algorithm.as_ref(),
+        )?;
+        if request.dry_run == Some(true) {
+            return Err(errors::dry_run());
+        }
+        let context = request.encryption_context.unwrap_or_default();
+        let plaintext = request
+            .plaintext
+            .as_ref()
+            .map(SensitiveBlob::expose)
+            .unwrap_or_default();
+        let (ciphertext, _) = self.seal(&key, &context, plaintext)?;
+        Ok(EncryptResponse {
+            ciphertext_blob: Some(Blob(ciphertext)),
+            key_id: Some(key.arn.clone()),
+            encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
+        })
+    }
+
+    pub(crate) fn decrypt(
+        &self,
+        caller: &Caller,
+        request: DecryptRequest,
+    ) -> Result<DecryptResponse, KmsError> {
+        if request.recipient.is_some() {
+            return Err(recipient_unsupported());
+        }
+        let dry_run = request.dry_run == Some(true);
+        let ignore_ciphertext = dry_run
+            && request
+                .dry_run_modifiers
+                .as_deref()
+                .unwrap_or_default()
+                .contains(&DryRunModifierType::IgnoreCiphertext);
+        if ignore_ciphertext {
+            // An authorization-only dry run: the key must be named.
+            let Some(key_id) = request.key_id.as_deref() else {
+                return Err(errors::validation(
+                    "KeyId is required when DryRunModifiers includes IGNORE_CIPHERTEXT.",
+                ));
+            };
+            self.encryption_key(
+                caller,
+                key_id,
+                "kms:Decrypt",
+                "Decrypt",
+                request.encryption_algorithm.as_ref(),
+            )?;
+            return Err(errors::dry_run());
+        }
+        let Some(blob) = request.ciphertext_blob.as_ref() else {
+            return Err(errors::validation(
+                "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null",
+            ));
+        };
+        let context = request.encryption_context.unwrap_or_default();
+        let opened = self.open_ciphertext(
+            caller,
+            &blob.0,
+            &context,
+            request.key_id.as_deref(),
+            "kms:Decrypt",
+            request.encryption_algorithm.as_ref(),
+        )?;
+        if dry_run {
+            return Err(errors::dry_run());
+        }
+        Ok(DecryptResponse {
+            key_id: Some(opened.key.arn.clone()),
+            plaintext: Some(SensitiveBlob::new(opened.plaintext.expose().to_vec())),
+            encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
+            key_material_id: Some(key_material_id(&opened.key.record.key_id, opened.version)),
+            ciphertext_for_recipient: None,
+        })
+    }
+
+    pub(crate) fn re_encrypt(
+        &self,
+        caller: &Caller,
+        request: ReEncryptRequest,
+    ) -> Result<ReEncryptResponse, KmsError> {
+        let dry_run = request.dry_run == Some(true);
+        let ignore_ciphertext = dry_run
+            && request
+                .dry_run_modifiers
+                .as_deref()
+                .unwrap_or_default()
+                .contains(&DryRunModifierType::IgnoreCiphertext);
+        let destination = self.encryption_key(
+            caller,
+            request.destination_key_id.as_deref().unwrap_or_default(),
+            "kms:ReEncryptTo",
+            "ReEncrypt",
+            request.destination_encryption_algorithm.as_ref(),
+        )?;
+        if ignore_ciphertext {
+            let Some(source) = request.source_key_id.as_deref() else {
+                return Err(errors::validation(
+                    "SourceKeyId is required when DryRunModifiers includes IGNORE_CIPHERTEXT.",
+                ));
+            };
+            self.encryption_key(
+                caller,
+                source,
+                "kms:ReEncryptFrom",
+                "ReEncrypt",
+                request.source_encryption_algorithm.as_ref(),
+            )?;
+            return Err(errors::dry_run());
+        }
+        let Some(blob) = request.ciphertext_blob.as_ref() else {
+            return Err(errors::validation(
+                "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null",
+            ));
+        };
+        let source_context = request.source_encryption_context.unwrap_or_default();
+        let opened = self.open_ciphertext(
+            caller,
+            &blob.0,
+            &source_context,
+            request.source_key_id.as_deref(),
+            "kms:ReEncryptFrom",
+            request.source_encryption_algorithm.as_ref(),
+        )?;
+        if dry_run {
+            return Err(errors::dry_run());
+        }
+        let destination_context = request.destination_encryption_context.unwrap_or_default();
+        let (ciphertext, version) = self.seal(
+            &destination,
+            &destination_context,
+            opened.plaintext.expose(),
+        )?;
+        Ok(ReEncryptResponse {
+            ciphertext_blob: Some(Blob(ciphertext)),
+            source_key_id: Some(opened.key.arn.clone()),
+            key_id: Some(destination.arn.clone()),
+            source_encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
+            destination_encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
+            source_key_material_id: Some(key_material_id(
+                &opened.key.record.key_id,
+                opened.version,
+            )),
+            destination_key_material_id: Some(key_material_id(&destination.record.key_id, version)),
+        })
+    }
+
+    /// The shared part of GenerateDataKey and GenerateDataKeyWithoutPlaintext.
+    fn new_data_key(&self, caller: &Caller, ask: DataKeyAsk<'_>) -> Result<NewDataKey, KmsError> {
+        let key = self.encryption_key(
+            caller,
+            ask.key_id,
+            &format!("kms:{}", ask.operation),
+            ask.operation,
+            None,
+        )?;
+        let length = match (ask.number_of_bytes, ask.key_spec) {
+            (Some(n), None) => n as usize,
+            (None, Some(DataKeySpec::Aes128)) => 16,
+            (None, Some(DataKeySpec::Aes256)) => 32,
+            _ => {
+                return Err(errors::validation(
+                    "Please specify either number of bytes or key spec.",
+                ));
+            }
+        };
+        if ask.dry_run {
+            return Err(errors::dry_run());
+        }
+        let data_key = Secret::new(random_bytes(length));
+        let (ciphertext, version) = self.seal(&key, ask.context, data_key.expose())?;
+        Ok(NewDataKey {
+            key,
+            data_key,
+            ciphertext,
+            version,
+        })
+    }
+
+    pub(crate) fn generate_data_key(
+        &self,
+        caller: &Caller,
+        request: GenerateDataKeyRequest,
+    ) -> Result<GenerateDataKeyResponse, KmsError> {
+        if request.recipient.is_some() {
+            return Err(recipient_unsupported());
+        }
+        let context = request
+            .encryption_context
+            .clone()
+            .unwrap_or_else(no_context);
+        let NewDataKey {
+            key,
+            data_key,
+            ciphertext,
+            version,
+        } = self.new_data_key(
+            caller,
+            DataKeyAsk {
+                key_id: request.key_id.as_deref().unwrap_or_default(),
+                operation: "GenerateDataKey",
+                number_of_bytes: request.number_of_bytes,
+                key_spec: request.key_spec.as_ref(),
+                context: &context,
+                dry_run: request.dry_run == Some(true),
+            },
+        )?;
+        Ok(GenerateDataKeyResponse {
+            ciphertext_blob: Some(Blob(ciphertext)),
+            plaintext: Some(SensitiveBlob::new(data_key.expose().to_vec())),
+            key_id: Some(key.arn.clone()),
+            ciphertext_for_recipient: None,
+            key_material_id: Some(key_material_id(&key.record.key_id, version)),
+        })
+    }
+
+    pub(crate) fn generate_data_key_without_plaintext(
+        &self,
+        caller: &Caller,
+        request: GenerateDataKeyWithoutPlaintextRequest,
+    ) -> Result<GenerateDataKeyWithoutPlaintextResponse, KmsError> {
+        let context = request
+            .encryption_context
+            .clone()
+            .unwrap_or_else(no_context);
+        let NewDataKey {
+            key,
+            ciphertext,
+            version,
+            ..
+        } = self.new_data_key(
+            caller,
+            DataKeyAsk {
+                key_id: request.key_id.as_deref().unwrap_or_default(),
+                operation: "GenerateDataKeyWithoutPlaintext",
+                number_of_bytes: request.number_of_bytes,
+                key_spec: request.key_spec.as_ref(),
+                context: &context,
+                dry_run: request.dry_run == Some(true),
+            },
+        )?;
+        Ok(GenerateDataKeyWithoutPlaintextResponse {
+            ciphertext_blob: Some(Blob(ciphertext)),
+            key_id: Some(key.arn.clone()),
+            key_material_id: Some(key_material_id(&key.record.key_id, version)),
+        })
+    }
+
+    pub(crate) fn generate_random(
+        &self,
+        _caller: &Caller,
+        request: GenerateRandomRequest,
+    ) -> Result<GenerateRandomResponse, KmsError> {
+        if request.recipient.is_some() {
+            return Err(recipient_unsupported());
+        }
+        if request.custom_key_store_id.is_some() {
+            return Err(KmsError::bare(ErrorCode::CustomKeyStoreNotFoundException));
+        }
+        let Some(count) = request.number_of_bytes else {
+            return Err(errors::validation("NumberOfBytes is required."));
+        };
+        Ok(GenerateRandomResponse {
+            plaintext: Some(SensitiveBlob::new(random_bytes(count as usize))),
+            ciphertext_for_recipient: None,
+        })
+    }
+}
