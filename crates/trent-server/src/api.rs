@@ -1,0 +1,147 @@
+//! HTTP routing: the KMS endpoint (`POST /` with `X-Amz-Target`), the admin API on the same
+//! path, health, and test mode's reset endpoint.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use trent_core::{AdjustableClock, Kms, identity::FixedIdentity};
+use trent_crypto::WrappingKey;
+use trent_protocol::{ErrorCode, KmsError, Operation, decode_request};
+
+use crate::{admin, auth};
+
+const JSON_1_1: &str = "application/x-amz-json-1.1";
+const KMS_TARGET_PREFIX: &str = "TrentService.";
+/// Far above any valid KMS request (6 KiB ciphertext, 32 KiB policy, base64-encoded).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Everything a request handler needs.
+#[derive(Debug)]
+pub struct AppState {
+    pub kms: Arc<Kms>,
+    /// Regions this deployment serves; a request's credential scope picks one.
+    pub regions: Vec<String>,
+    pub dev: Option<DevState>,
+}
+
+/// Test mode: the fixed identity to restore on reset, and the clock tests may move.
+#[derive(Debug)]
+pub struct DevState {
+    pub identity: FixedIdentity,
+    pub clock: Arc<AdjustableClock>,
+    pub root_key: WrappingKey,
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", post(api))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/moto-api/reset", post(reset))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+async fn api(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let started = Instant::now();
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    // Core calls may wait on the store; let the runtime move other tasks off this thread.
+    let result =
+        tokio::task::block_in_place(|| handle(&state, &method, &uri, &headers, &body, &target));
+    let (status, body) = match result {
+        Ok(body) => (StatusCode::OK, body),
+        Err(err) => {
+            tracing::debug!(
+                request_id,
+                target,
+                code = err.code.as_str(),
+                "request failed"
+            );
+            (
+                StatusCode::from_u16(err.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+                err.to_json(),
+            )
+        }
+    };
+    tracing::debug!(
+        request_id,
+        target,
+        status = status.as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_1_1));
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        headers.insert("x-amzn-requestid", value);
+    }
+    response
+}
+
+fn handle(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    target: &str,
+) -> Result<Vec<u8>, KmsError> {
+    let caller = auth::authenticate(state, method, uri, headers, body)?;
+    if let Some(name) = target.strip_prefix(KMS_TARGET_PREFIX) {
+        let operation = Operation::from_name(name)
+            .ok_or_else(|| KmsError::bare(ErrorCode::UnknownOperationException))?;
+        let request = decode_request(operation, body)?;
+        let response = state.kms.call(&caller, request)?;
+        return Ok(response.to_json());
+    }
+    if let Some(name) = target.strip_prefix(admin::TARGET_PREFIX) {
+        return admin::handle(state, &caller, name, body);
+    }
+    Err(KmsError::bare(ErrorCode::UnknownOperationException))
+}
+
+/// `POST /moto-api/reset` (test mode only): forget every key, alias, account and user, then
+/// recreate the fixed test identity — what moto_server's reset does for its users' suites.
+async fn reset(State(state): State<Arc<AppState>>) -> Response {
+    let Some(dev) = &state.dev else {
+        return (
+            StatusCode::NOT_FOUND,
+            "reset is only available in test mode (trent serve --dev)\n",
+        )
+            .into_response();
+    };
+    let result = tokio::task::block_in_place(|| -> Result<(), KmsError> {
+        state.kms.wipe(&dev.root_key)?;
+        state.kms.bootstrap(Some(&dev.identity))?;
+        Ok(())
+    });
+    match result {
+        Ok(()) => {
+            tracing::info!("state reset");
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                "{\"status\": \"ok\"}",
+            )
+                .into_response()
+        }
+        Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err.to_json()).into_response(),
+    }
+}

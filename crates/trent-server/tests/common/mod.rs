@@ -1,0 +1,172 @@
+//! Starts a real `trent` server for a test and builds clients for it.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+pub const ACCOUNT: &str = "000000000000";
+pub const REGION: &str = "us-east-1";
+
+/// A running `trent serve`, stopped when dropped.
+pub struct Server {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl Server {
+    /// `trent serve --dev` on a free port.
+    pub fn dev() -> Server {
+        Server::start(&["serve", "--dev", "--listen", "127.0.0.1:0"], None)
+    }
+
+    /// `trent serve` on a data directory, as in production.
+    pub fn with_data_dir(dir: &Path) -> Server {
+        let dir = dir.to_str().expect("utf-8 path");
+        Server::start(
+            &["serve", "--data-dir", dir, "--listen", "127.0.0.1:0"],
+            None,
+        )
+    }
+
+    pub fn start(args: &[&str], env: Option<(&str, &str)>) -> Server {
+        Server::start_logging(args, env, None)
+    }
+
+    /// Like [`Server::start`], with stderr (the logs) written to `log`.
+    pub fn start_logging(args: &[&str], env: Option<(&str, &str)>, log: Option<&Path>) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_trent"));
+        let stderr = match log {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+            None => Stdio::null(),
+        };
+        command.args(args).stdout(Stdio::piped()).stderr(stderr);
+        if let Some((k, v)) = env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("start trent");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let endpoint = loop {
+            let line = lines
+                .next()
+                .expect("trent exited before listening")
+                .expect("read stdout");
+            if let Some(rest) = line.strip_prefix("Trent listening on ") {
+                break rest.split_whitespace().next().expect("address").to_string();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, endpoint }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Stops the server with SIGKILL (no chance to clean up).
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Stops the server with SIGTERM and waits for it to exit.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().expect("wait")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An official AWS SDK client for `endpoint`, signing with the given credentials.
+pub async fn kms_client(endpoint: &str, access_key_id: &str, secret: &str) -> aws_sdk_kms::Client {
+    let credentials =
+        aws_credential_types::Credentials::new(access_key_id, secret, None, None, "trent-test");
+    let config = aws_sdk_kms::config::Builder::new()
+        .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+        .region(aws_sdk_kms::config::Region::new(REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(credentials)
+        .build();
+    aws_sdk_kms::Client::from_conf(config)
+}
+
+/// A client with test mode's default identity.
+pub async fn dev_client(server: &Server) -> aws_sdk_kms::Client {
+    kms_client(&server.endpoint, "test", "test").await
+}
+
+/// The `__type` and message of an SDK error.
+pub fn error_of<E, R>(err: &aws_sdk_kms::error::SdkError<E, R>) -> (String, String)
+where
+    E: aws_sdk_kms::error::ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    match err.as_service_error() {
+        Some(service) => (
+            service.code().unwrap_or_default().to_string(),
+            service.message().unwrap_or_default().to_string(),
+        ),
+        None => (format!("not a service error: {err:?}"), String::new()),
+    }
+}
+
+/// Runs `trent` with arguments and returns (success, stdout, stderr).
+pub fn trent(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("run trent");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Sends a raw HTTP/1.1 POST and returns (status, body). For requests no SDK would send.
+pub fn raw_post(
+    endpoint: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
+    use std::io::{Read, Write};
+    let address = endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).expect("write");
+    stream.write_all(body).expect("write body");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read");
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
