@@ -27,11 +27,13 @@ fn mode(path: &Path) -> u32 {
 }
 
 /// Every byte of every file in `dir` (the database, its WAL, everything).
+/// Every byte Trent keeps in `dir`, except the `credentials` file it writes on purpose for the
+/// operator (the one place the first administrator's secret is meant to be readable).
 fn all_bytes(dir: &Path) -> Vec<u8> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.is_file() {
+        if path.is_file() && path.file_name().is_some_and(|name| name != "credentials") {
             out.extend(std::fs::read(path).unwrap());
         }
     }
