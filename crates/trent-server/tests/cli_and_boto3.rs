@@ -1,4 +1,5 @@
-//! The real AWS CLI and boto3 against a real server (both installed by `scripts/test`).
+//! The real AWS CLI, boto3 and the AWS Encryption SDK CLI against a real server (all installed by
+//! `scripts/test`).
 
 mod common;
 
@@ -33,4 +34,9 @@ fn aws_cli_runs_the_symmetric_lifecycle() {
 #[test]
 fn boto3_runs_the_symmetric_lifecycle() {
     run("python3", "boto3_lifecycle.py", &Server::dev());
+}
+
+#[test]
+fn encryption_sdk_cli_encrypts_and_decrypts_through_trent() {
+    run("bash", "encryption_sdk_cli.sh", &Server::dev());
 }
