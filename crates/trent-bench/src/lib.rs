@@ -1,0 +1,1 @@
+//! A SigV4-signing load generator (being written).
