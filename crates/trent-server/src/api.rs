@@ -2,7 +2,9 @@
 //! path, health, and test mode's reset endpoint.
 
 use std::sync::Arc;
+
 use std::time::Instant;
+use trent_protocol::sigv4::SigningKeyCache;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -28,6 +30,8 @@ pub struct AppState {
     /// Regions this deployment serves; a request's credential scope picks one.
     pub regions: Vec<String>,
     pub dev: Option<DevState>,
+    /// SigV4 signing keys derived per access key and day, so most requests skip the derivation.
+    pub signing_keys: SigningKeyCache,
 }
 
 /// Test mode: the fixed identity to restore on reset, and the clock tests may move.

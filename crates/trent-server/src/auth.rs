@@ -49,8 +49,11 @@ pub fn authenticate(
         headers: &header_list,
         body,
     };
-    let signed = sigv4::parse(&parts).map_err(to_kms_error)?;
-    sigv4::check_scope(&signed, SERVICE, |region| {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let signed = sigv4::parse_and_check(&parts, now, SERVICE, |region| {
         state.regions.iter().any(|r| r == region)
     })
     .map_err(to_kms_error)?;
@@ -64,11 +67,10 @@ pub fn authenticate(
         return Err(unrecognized_client());
     }
     let (principal, secret) = (&entry.0, &entry.1);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    sigv4::verify(&signed, &parts, secret.expose(), now).map_err(to_kms_error)?;
+    state
+        .signing_keys
+        .verify(&signed, &parts, secret.expose(), now)
+        .map_err(to_kms_error)?;
     Ok(Caller {
         principal: principal.clone(),
         region: signed.region.clone(),

@@ -21,10 +21,14 @@ use hyper_util::service::TowerToHyperService;
 use rustls_pki_types::pem::PemObject;
 use trent_core::{AdjustableClock, Clock, Kms, Settings, SystemClock, identity::FixedIdentity};
 use trent_crypto::WrappingKey;
+use trent_protocol::sigv4::SigningKeyCache;
 use trent_store::{SqliteStore, Store};
 
 use crate::api::{AppState, DevState, router};
 use crate::credentials;
+
+/// Access keys whose SigV4 signing keys stay derived (one entry per key, day and region).
+const SIGNING_KEY_CACHE_SIZE: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LogFormat {
@@ -149,6 +153,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {address}"))?;
     let bound = listener.local_addr()?;
+    // Handlers are installed before anyone can know the address, so an early SIGTERM drains too.
+    let shutdown = shutdown_signal()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     // Tests and scripts read this line to find the port when --listen uses port 0.
     println!(
@@ -160,7 +166,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let app = router(state);
     let graceful = GracefulShutdown::new();
     let builder = auto::Builder::new(TokioExecutor::new());
-    let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -207,18 +212,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = async {
-            match terminate.as_mut() {
-                Some(signal) => { signal.recv().await; }
-                None => std::future::pending::<()>().await,
-            }
-        } => {}
-    }
+/// Installs the SIGTERM and SIGINT handlers now and returns a future that ends at either signal.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+    })
 }
 
 async fn background_work(kms: Arc<Kms>, every: Duration) {
@@ -271,6 +275,7 @@ fn open_dev(args: &ServeArgs) -> anyhow::Result<AppState> {
         identity.account_id, identity.access_key_id
     );
     Ok(AppState {
+        signing_keys: SigningKeyCache::new(SIGNING_KEY_CACHE_SIZE),
         kms: Arc::new(kms),
         regions: args.regions.clone(),
         dev: Some(DevState {
@@ -322,6 +327,7 @@ fn open_data_dir(args: &ServeArgs) -> anyhow::Result<AppState> {
         );
     }
     Ok(AppState {
+        signing_keys: SigningKeyCache::new(SIGNING_KEY_CACHE_SIZE),
         kms: Arc::new(kms),
         regions: args.regions.clone(),
         dev: None,

@@ -247,12 +247,51 @@ async fn acknowledged_keys_survive_sigkill_and_nothing_secret_reaches_disk() {
     );
 }
 
-#[test]
-fn sigterm_stops_the_server_cleanly() {
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_under_load_answers_what_it_accepted_and_exits_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::with_data_dir(dir.path());
-    let status = server.terminate();
+    let (id, secret) = read_credentials(dir.path());
+    let client = kms_client(&server.endpoint, &id, &secret).await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut created = Vec::new();
+            loop {
+                match client.create_key().send().await {
+                    Ok(output) => created.push(output.key_metadata().unwrap().key_id().to_string()),
+                    // Once the listener is closed, new requests cannot connect: that is the end.
+                    // A request the server accepted must never come back as a service error.
+                    Err(err) => {
+                        assert!(err.as_service_error().is_none(), "{err:?}");
+                        return created;
+                    }
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let status = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
     assert!(status.success(), "{status:?}");
+    let mut created = Vec::new();
+    for task in tasks {
+        created.extend(task.await.unwrap());
+    }
+    assert!(!created.is_empty());
+
+    let server = Server::with_data_dir(dir.path());
+    let client = kms_client(&server.endpoint, &id, &secret).await;
+    for key_id in &created {
+        client
+            .describe_key()
+            .key_id(key_id)
+            .send()
+            .await
+            .expect("every key acknowledged before SIGTERM exists after restart");
+    }
 }
 
 #[test]
