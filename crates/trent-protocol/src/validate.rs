@@ -367,8 +367,26 @@ impl Pattern {
 fn enum_constraint(allowed: &[&str]) -> String {
     format!(
         "Member must satisfy enum value set: [{}]",
-        allowed.join(", ")
+        java_hash_set_order(allowed).join(", ")
     )
+}
+
+/// The order in which a Java `HashSet` built from `values` iterates them — the order AWS's
+/// front end lists an enum's values in (recorded: `[HMAC_SHA_384, HMAC_SHA_256, HMAC_SHA_224,
+/// HMAC_SHA_512]`). Values go to bucket `spread(hashCode) & (table size - 1)`; a bucket keeps
+/// insertion order (the model's order).
+fn java_hash_set_order<'a>(values: &[&'a str]) -> Vec<&'a str> {
+    let capacity = ((values.len() as f32 / 0.75) as usize + 1).max(16);
+    let table = capacity.next_power_of_two() as u32;
+    let bucket = |value: &str| {
+        let hash = value.encode_utf16().fold(0u32, |h, unit| {
+            h.wrapping_mul(31).wrapping_add(u32::from(unit))
+        });
+        (hash ^ (hash >> 16)) & (table - 1)
+    };
+    let mut ordered = values.to_vec();
+    ordered.sort_by_key(|value| bucket(value));
+    ordered
 }
 
 /// Java's `String.length()`.
@@ -389,6 +407,23 @@ fn show_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn enum_values_are_listed_in_the_order_aws_recorded() {
+        assert_eq!(
+            enum_constraint(&[
+                "HMAC_SHA_224",
+                "HMAC_SHA_256",
+                "HMAC_SHA_384",
+                "HMAC_SHA_512"
+            ]),
+            "Member must satisfy enum value set: [HMAC_SHA_384, HMAC_SHA_256, HMAC_SHA_224, HMAC_SHA_512]"
+        );
+        assert_eq!(
+            enum_constraint(&["ECDH"]),
+            "Member must satisfy enum value set: [ECDH]"
+        );
+    }
 
     #[test]
     fn utf16_lengths() {
