@@ -17,6 +17,7 @@ impl Kms {
         action: &str,
         key: &LoadedKey,
     ) -> Result<(), KmsError> {
+        caller.touch(&key.arn);
         if key.record.account == caller.account() {
             return Ok(());
         }

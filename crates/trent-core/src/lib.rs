@@ -20,9 +20,10 @@ pub mod ids;
 mod keys;
 mod ops;
 pub mod records;
+mod usage;
 mod workers;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use trent_crypto::WrappingKey;
 use trent_protocol::{ErrorCode, KmsError, Request, Response};
@@ -35,17 +36,54 @@ pub use workers::WorkDone;
 use ids::Arns;
 use records::{DomainKeyRecord, kind};
 
-/// Who is calling, as established by request authentication.
-#[derive(Debug, Clone)]
+/// Who is calling, as established by request authentication, and what the request touched.
+#[derive(Debug)]
 pub struct Caller {
     pub principal: Arc<Principal>,
     /// The region the request was signed for; keys live in one region.
     pub region: String,
+    /// The request's `x-amzn-RequestId` and its audit event id (GetKeyLastUsage reports both).
+    pub request_id: String,
+    pub event_id: String,
+    /// ARNs of the keys the request named, in the order it resolved them: the audit event's
+    /// `resources`, and the keys whose last usage a successful call updates.
+    resources: Mutex<Vec<String>>,
 }
 
 impl Caller {
+    pub fn new(
+        principal: Arc<Principal>,
+        region: String,
+        request_id: String,
+        event_id: String,
+    ) -> Caller {
+        Caller {
+            principal,
+            region,
+            request_id,
+            event_id,
+            resources: Mutex::new(Vec::new()),
+        }
+    }
+
     pub fn account(&self) -> &str {
         &self.principal.account_id
+    }
+
+    /// The key ARNs this request resolved so far, without repeats.
+    pub fn resources(&self) -> Vec<String> {
+        self.resources
+            .lock()
+            .map(|list| list.clone())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn touch(&self, key_arn: &str) {
+        if let Ok(mut list) = self.resources.lock()
+            && !list.iter().any(|arn| arn == key_arn)
+        {
+            list.push(key_arn.to_string());
+        }
     }
 }
 
@@ -93,6 +131,7 @@ pub struct Kms {
     arns: Arns,
     keys: keys::KeyCache,
     identities: identity::AccessKeyCache,
+    usage: usage::UsageTracker,
 }
 
 const DOMAIN_KEY_AAD: &[u8] = b"trent/domain-key/v1";
@@ -116,6 +155,7 @@ impl Kms {
             },
             keys: keys::KeyCache::default(),
             identities: identity::AccessKeyCache::default(),
+            usage: usage::UsageTracker::default(),
         })
     }
 
@@ -123,7 +163,10 @@ impl Kms {
     /// front end checks them, then the operation itself.
     pub fn call(&self, caller: &Caller, request: Request) -> Result<Response, KmsError> {
         request.validate()?;
-        ops::dispatch(self, caller, request)
+        let operation = request.operation();
+        let response = ops::dispatch(self, caller, request)?;
+        self.usage.note(self, caller, operation);
+        Ok(response)
     }
 
     /// Forgets every key, alias, account and user (test mode's reset). The domain key stays.
@@ -131,6 +174,7 @@ impl Kms {
         self.store.wipe()?;
         self.keys.clear();
         self.identities.clear();
+        self.usage.clear();
         let mut batch = Batch::new();
         batch.put(
             domain_key_address(),

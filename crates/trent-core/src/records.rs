@@ -20,6 +20,8 @@ pub mod kind {
     pub const ACCOUNT: &str = "account";
     pub const USER: &str = "user";
     pub const ACCESS_KEY: &str = "access-key";
+    /// The last successful cryptographic use of a key (GetKeyLastUsage).
+    pub const KEY_USAGE: &str = "key-usage";
 }
 
 pub const VERSION: u32 = 1;
@@ -56,8 +58,19 @@ versioned!(
     AliasRecord,
     AccountRecord,
     UserRecord,
-    AccessKeyRecord
+    AccessKeyRecord,
+    KeyUsageRecord
 );
+
+/// The last successful cryptographic operation with a key, flushed from memory periodically.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyUsageRecord {
+    pub v: u32,
+    pub operation: String,
+    pub time: f64,
+    pub event_id: String,
+    pub request_id: String,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DomainKeyRecord {

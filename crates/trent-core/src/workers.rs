@@ -10,6 +10,7 @@ use trent_store::{Batch, Expect, StoreError};
 
 use crate::keys::{alias_address, key_address, material_address, owner_address};
 use crate::records::{self, AliasRecord, KeyRecord, kind};
+use crate::usage::usage_address;
 use crate::{CoreError, Kms};
 
 /// What one pass of [`Kms::run_due_work`] did.
@@ -63,6 +64,7 @@ impl Kms {
             Expect::Revision(revision),
         );
         batch.delete(owner_address(region, key_id), Expect::Any);
+        batch.delete(usage_address(account, region, key_id), Expect::Any);
         for version in 1..=record.current_version {
             batch.delete(
                 material_address(account, region, key_id, version),

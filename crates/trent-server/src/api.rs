@@ -42,6 +42,22 @@ pub struct DevState {
     pub root_key: WrappingKey,
 }
 
+/// The identifiers of one request: `x-amzn-RequestId` for the client, and the audit event id.
+#[derive(Debug, Clone)]
+pub struct RequestIds {
+    pub request_id: String,
+    pub event_id: String,
+}
+
+impl RequestIds {
+    fn new() -> RequestIds {
+        RequestIds {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            event_id: uuid::Uuid::new_v4().to_string(),
+        }
+    }
+}
+
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", post(api))
@@ -58,7 +74,8 @@ async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let ids = RequestIds::new();
+    let request_id = ids.request_id.as_str();
     let started = Instant::now();
     let target = headers
         .get("x-amz-target")
@@ -66,8 +83,9 @@ async fn api(
         .unwrap_or("")
         .to_string();
     // Core calls may wait on the store; let the runtime move other tasks off this thread.
-    let result =
-        tokio::task::block_in_place(|| handle(&state, &method, &uri, &headers, &body, &target));
+    let result = tokio::task::block_in_place(|| {
+        handle(&state, &ids, &method, &uri, &headers, &body, &target)
+    });
     let (status, body) = match result {
         Ok(body) => (StatusCode::OK, body),
         Err(err) => {
@@ -93,7 +111,7 @@ async fn api(
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_1_1));
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
         headers.insert("x-amzn-requestid", value);
     }
     response
@@ -101,13 +119,14 @@ async fn api(
 
 fn handle(
     state: &AppState,
+    ids: &RequestIds,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
     target: &str,
 ) -> Result<Vec<u8>, KmsError> {
-    let caller = auth::authenticate(state, method, uri, headers, body)?;
+    let caller = auth::authenticate(state, ids, method, uri, headers, body)?;
     if let Some(name) = target.strip_prefix(KMS_TARGET_PREFIX) {
         let operation = Operation::from_name(name)
             .ok_or_else(|| KmsError::bare(ErrorCode::UnknownOperationException))?;

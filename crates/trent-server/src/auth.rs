@@ -8,7 +8,7 @@ use trent_core::Caller;
 use trent_protocol::sigv4::{self, AuthError, RequestParts};
 use trent_protocol::{ErrorCode, KmsError};
 
-use crate::api::AppState;
+use crate::api::{AppState, RequestIds};
 
 /// The signing name AWS clients use for KMS.
 const SERVICE: &str = "kms";
@@ -33,6 +33,7 @@ fn unrecognized_client() -> KmsError {
 
 pub fn authenticate(
     state: &AppState,
+    request: &RequestIds,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -71,8 +72,10 @@ pub fn authenticate(
         .signing_keys
         .verify(&signed, &parts, secret.expose(), now)
         .map_err(to_kms_error)?;
-    Ok(Caller {
-        principal: principal.clone(),
-        region: signed.region.clone(),
-    })
+    Ok(Caller::new(
+        principal.clone(),
+        signed.region.clone(),
+        request.request_id.clone(),
+        request.event_id.clone(),
+    ))
 }

@@ -163,6 +163,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     tracing::info!(%bound, dev = args.dev, "listening");
 
+    let kms = state.kms.clone();
     let app = router(state);
     let graceful = GracefulShutdown::new();
     let builder = auto::Builder::new(TokioExecutor::new());
@@ -209,6 +210,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     {
         tracing::warn!("some connections did not finish within 30 s");
     }
+    if let Err(err) = tokio::task::block_in_place(|| kms.flush_key_usage()) {
+        tracing::error!(error = %err, "could not save key usage at shutdown");
+    }
     Ok(())
 }
 
@@ -231,7 +235,11 @@ async fn background_work(kms: Arc<Kms>, every: Duration) {
     loop {
         ticker.tick().await;
         let kms = kms.clone();
-        match tokio::task::spawn_blocking(move || kms.run_due_work()).await {
+        let work = move || {
+            kms.flush_key_usage()?;
+            kms.run_due_work()
+        };
+        match tokio::task::spawn_blocking(work).await {
             Ok(Ok(_)) => {}
             Ok(Err(err)) => tracing::error!(error = %err, "background work failed"),
             Err(err) => tracing::error!(error = %err, "background work panicked"),

@@ -459,3 +459,47 @@ async fn logs_never_contain_plaintexts_keys_or_secrets() {
         assert!(!contains(&logs, &needle), "the logs contain the {what}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn key_last_usage_is_saved_at_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_data_dir(dir.path());
+    let (id, secret) = read_credentials(dir.path());
+    let client = kms_client(&server.endpoint, &id, &secret).await;
+    let key_id = client
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .key_id()
+        .to_string();
+    client
+        .generate_data_key()
+        .key_id(&key_id)
+        .number_of_bytes(16)
+        .send()
+        .await
+        .unwrap();
+    let status = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    assert!(status.success());
+
+    let server = Server::with_data_dir(dir.path());
+    let client = kms_client(&server.endpoint, &id, &secret).await;
+    let usage = client
+        .get_key_last_usage()
+        .key_id(&key_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        usage
+            .key_last_usage()
+            .and_then(|u| u.operation())
+            .map(|o| o.as_str()),
+        Some("GenerateDataKey")
+    );
+}

@@ -974,3 +974,93 @@ async fn reset_endpoint_wipes_state() {
     // The fixed identity survives the reset.
     new_key(&client).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn key_last_usage_follows_successful_cryptographic_calls() {
+    use aws_sdk_kms::operation::RequestId;
+    use aws_sdk_kms::types::KeyLastUsageTrackingOperation as Tracked;
+
+    let server = Server::dev();
+    let client = dev_client(&server).await;
+    let key_id = new_key(&client).await;
+    let other = new_key(&client).await;
+
+    let fresh = client
+        .get_key_last_usage()
+        .key_id(&key_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fresh.key_id(), Some(arn_of(&key_id).as_str()));
+    assert!(fresh.key_last_usage().is_none());
+    assert_eq!(fresh.tracking_start_date(), fresh.key_creation_date());
+
+    let encrypted = client
+        .encrypt()
+        .key_id(&key_id)
+        .plaintext(Blob::new(b"used".to_vec()))
+        .send()
+        .await
+        .unwrap();
+    // Describing a key is not a use; a failed decryption is not a successful one.
+    client.describe_key().key_id(&key_id).send().await.unwrap();
+    client
+        .decrypt()
+        .ciphertext_blob(Blob::new(b"not a ciphertext".to_vec()))
+        .send()
+        .await
+        .unwrap_err();
+    let usage = client
+        .get_key_last_usage()
+        .key_id(&key_id)
+        .send()
+        .await
+        .unwrap();
+    let last = usage.key_last_usage().expect("used once");
+    assert_eq!(last.operation(), Some(&Tracked::Encrypt));
+    assert_eq!(last.kms_request_id(), encrypted.request_id());
+    assert!(last.cloud_trail_event_id().is_some_and(|id| id.len() == 36));
+
+    // ReEncrypt uses both keys.
+    client
+        .re_encrypt()
+        .ciphertext_blob(encrypted.ciphertext_blob().unwrap().clone())
+        .destination_key_id(&other)
+        .send()
+        .await
+        .unwrap();
+    for key in [&key_id, &other] {
+        let usage = client
+            .get_key_last_usage()
+            .key_id(key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            usage.key_last_usage().and_then(|u| u.operation()),
+            Some(&Tracked::ReEncrypt)
+        );
+    }
+
+    // Aliases are not accepted, as AWS documents.
+    client
+        .create_alias()
+        .alias_name("alias/used")
+        .target_key_id(&key_id)
+        .send()
+        .await
+        .unwrap();
+    let err = client
+        .get_key_last_usage()
+        .key_id("alias/used")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_of(&err),
+        (
+            "NotFoundException".into(),
+            "Invalid keyId 'alias/used'".into()
+        )
+    );
+}

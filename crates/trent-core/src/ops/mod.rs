@@ -92,6 +92,7 @@ pub fn dispatch(kms: &Kms, caller: &Caller, request: Request) -> Result<Response
             A::PutKeyPolicy
         }
         Q::ListKeyPolicies(r) => A::ListKeyPolicies(kms.list_key_policies(caller, r)?),
+        Q::GetKeyLastUsage(r) => A::GetKeyLastUsage(kms.get_key_last_usage(caller, r)?),
         Q::DescribeCustomKeyStores(r) => {
             A::DescribeCustomKeyStores(kms.describe_custom_key_stores(r)?)
         }
