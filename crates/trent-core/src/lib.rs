@@ -12,6 +12,7 @@
 //! - Every change is a compare-and-set on the stored record, so concurrent requests cannot lose
 //!   each other's updates.
 
+pub mod audit;
 mod authz;
 pub mod clock;
 mod errors;

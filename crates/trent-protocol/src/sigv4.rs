@@ -62,6 +62,8 @@ mod key;
 mod parse;
 mod time;
 
+pub(crate) use time::format as format_amz_date;
+
 use std::fmt;
 
 use aws_lc_rs::hmac;

@@ -46,6 +46,21 @@ impl Timestamp {
         Self(seconds)
     }
 
+    /// ISO 8601 in UTC to the second, as CloudTrail writes `eventTime`: `2026-04-27T17:11:06Z`.
+    pub fn iso8601(&self) -> String {
+        let stamp = crate::sigv4::format_amz_date(self.0.floor() as i64);
+        let s = stamp.as_str();
+        format!(
+            "{}-{}-{}T{}:{}:{}Z",
+            &s[0..4],
+            &s[4..6],
+            &s[6..8],
+            &s[9..11],
+            &s[11..13],
+            &s[13..15]
+        )
+    }
+
     /// Seconds since the Unix epoch, with a fraction.
     pub const fn epoch_seconds(self) -> f64 {
         self.0
@@ -260,6 +275,15 @@ impl fmt::Debug for Redacted {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_render_as_cloudtrail_does() {
+        assert_eq!(
+            Timestamp(1_593_622_000.191).iso8601(),
+            "2020-07-01T16:46:40Z"
+        );
+        assert_eq!(Timestamp(0.0).iso8601(), "1970-01-01T00:00:00Z");
+    }
 
     #[test]
     fn sensitive_blob_debug_is_redacted() {
