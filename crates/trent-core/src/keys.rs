@@ -117,8 +117,10 @@ impl Kms {
     ) -> Result<Option<Arc<LoadedKey>>, CoreError> {
         let address = (region.to_string(), key_id.to_string());
         if let Some(key) = read(&self.keys.keys).get(&address) {
+            metrics::counter!("trent_key_cache_total", "result" => "hit").increment(1);
             return Ok(Some(key.clone()));
         }
+        metrics::counter!("trent_key_cache_total", "result" => "miss").increment(1);
         let Some(owner) = self.store.get(&owner_address(region, key_id))? else {
             return Ok(None);
         };

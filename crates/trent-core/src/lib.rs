@@ -194,6 +194,18 @@ impl Kms {
     pub fn now(&self) -> f64 {
         self.clock.now()
     }
+
+    /// Proves the store accepts durable writes (readiness probes): writes a small marker record.
+    pub fn check_writable(&self) -> Result<(), CoreError> {
+        let mut batch = Batch::new();
+        batch.put(
+            RecordKey::new(kind::HEALTH, "", "", "write-check"),
+            format!("{{\"checked\":{}}}", self.now()).into_bytes(),
+            Expect::Any,
+        );
+        self.store.commit(batch)?;
+        Ok(())
+    }
 }
 
 fn domain_key_address() -> RecordKey {

@@ -22,6 +22,8 @@ pub mod kind {
     pub const ACCESS_KEY: &str = "access-key";
     /// The last successful cryptographic use of a key (GetKeyLastUsage).
     pub const KEY_USAGE: &str = "key-usage";
+    /// A marker that readiness checks rewrite to prove the store takes writes.
+    pub const HEALTH: &str = "health";
 }
 
 pub const VERSION: u32 = 1;

@@ -13,6 +13,9 @@ use crate::records::{self, AliasRecord, KeyRecord, kind};
 use crate::usage::usage_address;
 use crate::{CoreError, Kms};
 
+/// Key states reported by the `trent_keys` gauge even when no key is in them.
+const KEY_STATES: &[&str] = &["Enabled", "Disabled", "PendingDeletion", "PendingImport"];
+
 /// What one pass of [`Kms::run_due_work`] did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct WorkDone {
@@ -25,8 +28,13 @@ impl Kms {
     pub fn run_due_work(&self) -> Result<WorkDone, CoreError> {
         let now = self.now();
         let mut done = WorkDone::default();
+        let mut by_state: std::collections::BTreeMap<String, usize> = KEY_STATES
+            .iter()
+            .map(|state| (state.to_string(), 0))
+            .collect();
         for stored in self.store.scan(kind::KEY)? {
             let record: KeyRecord = records::decode(&stored.value)?;
+            *by_state.entry(record.state.clone()).or_default() += 1;
             if record.state == "PendingDeletion" && record.deletion_date.is_some_and(|d| d <= now) {
                 if self.delete_key_now(&record, stored.revision)? {
                     done.deleted += 1;
@@ -43,6 +51,9 @@ impl Kms {
                     }
                 }
             }
+        }
+        for (state, count) in by_state {
+            metrics::gauge!("trent_keys", "state" => state).set(count as f64);
         }
         if done != WorkDone::default() {
             tracing::info!(

@@ -32,6 +32,7 @@ pub struct AppState {
     pub dev: Option<DevState>,
     /// SigV4 signing keys derived per access key and day, so most requests skip the derivation.
     pub signing_keys: SigningKeyCache,
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Test mode: the fixed identity to restore on reset, and the clock tests may move.
@@ -62,6 +63,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", post(api))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics))
         .route("/moto-api/reset", post(reset))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -86,9 +89,11 @@ async fn api(
     let result = tokio::task::block_in_place(|| {
         handle(&state, &ids, &method, &uri, &headers, &body, &target)
     });
+    let mut code = None;
     let (status, body) = match result {
         Ok(body) => (StatusCode::OK, body),
         Err(err) => {
+            code = Some(err.code);
             tracing::debug!(
                 request_id,
                 target,
@@ -101,13 +106,15 @@ async fn api(
             )
         }
     };
+    let elapsed = started.elapsed();
     tracing::debug!(
         request_id,
         target,
         status = status.as_u16(),
-        micros = started.elapsed().as_micros() as u64,
+        micros = elapsed.as_micros() as u64,
         "request"
     );
+    crate::metrics::request_done(&target, code, elapsed);
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_1_1));
@@ -138,6 +145,26 @@ fn handle(
         return admin::handle(state, &caller, name, body);
     }
     Err(KmsError::bare(ErrorCode::UnknownOperationException))
+}
+
+/// `GET /readyz`: 200 when the store accepts writes, 503 otherwise (for load balancers).
+async fn ready(State(state): State<Arc<AppState>>) -> Response {
+    match tokio::task::block_in_place(|| state.kms.check_writable()) {
+        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "store not writable\n").into_response()
+        }
+    }
+}
+
+/// `GET /metrics`: Prometheus text format.
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
 }
 
 /// `POST /moto-api/reset` (test mode only): forget every key, alias, account and user, then

@@ -9,6 +9,7 @@ mod api;
 mod auth;
 mod client;
 mod credentials;
+mod metrics;
 mod serve;
 
 use std::path::PathBuf;

@@ -284,6 +284,7 @@ fn open_dev(args: &ServeArgs) -> anyhow::Result<AppState> {
     );
     Ok(AppState {
         signing_keys: SigningKeyCache::new(SIGNING_KEY_CACHE_SIZE),
+        metrics: crate::metrics::Metrics::install(),
         kms: Arc::new(kms),
         regions: args.regions.clone(),
         dev: Some(DevState {
@@ -336,6 +337,7 @@ fn open_data_dir(args: &ServeArgs) -> anyhow::Result<AppState> {
     }
     Ok(AppState {
         signing_keys: SigningKeyCache::new(SIGNING_KEY_CACHE_SIZE),
+        metrics: crate::metrics::Metrics::install(),
         kms: Arc::new(kms),
         regions: args.regions.clone(),
         dev: None,

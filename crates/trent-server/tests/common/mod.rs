@@ -143,11 +143,26 @@ pub fn raw_post(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> (u16, String) {
+    raw_request("POST", endpoint, path, headers, body)
+}
+
+/// A plain GET (health and metrics endpoints); returns (status, body).
+pub fn raw_get(endpoint: &str, path: &str) -> (u16, String) {
+    raw_request("GET", endpoint, path, &[], b"")
+}
+
+fn raw_request(
+    method: &str,
+    endpoint: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
     use std::io::{Read, Write};
     let address = endpoint.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).expect("connect");
     let mut request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
     );
     for (name, value) in headers {

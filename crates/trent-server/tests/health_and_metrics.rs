@@ -1,0 +1,84 @@
+//! Health, readiness and Prometheus metrics of a running server.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use aws_sdk_kms::primitives::Blob;
+use common::{Server, dev_client, raw_get};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_readiness_and_metrics() {
+    let server = Server::dev();
+    assert_eq!(raw_get(&server.endpoint, "/healthz").0, 200);
+    assert_eq!(raw_get(&server.endpoint, "/readyz").0, 200);
+
+    let client = dev_client(&server).await;
+    let key = client.create_key().send().await.unwrap();
+    let key_id = key.key_metadata().unwrap().key_id();
+    for _ in 0..3 {
+        client
+            .encrypt()
+            .key_id(key_id)
+            .plaintext(Blob::new(b"x".to_vec()))
+            .send()
+            .await
+            .unwrap();
+    }
+    client
+        .describe_key()
+        .key_id("alias/missing")
+        .send()
+        .await
+        .unwrap_err();
+
+    let (status, text) = raw_get(&server.endpoint, "/metrics");
+    assert_eq!(status, 200);
+    assert!(
+        text.contains(r#"trent_requests_total{operation="Encrypt",outcome="ok"} 3"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"trent_requests_total{operation="DescribeKey",outcome="NotFoundException"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("trent_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(text.contains("trent_key_cache_total"), "{text}");
+
+    // An independent parser must accept the whole exposition (prometheus_client, installed by
+    // scripts/test).
+    let mut parser = Command::new("python3")
+        .args([
+            "-c",
+            "import sys\nfrom prometheus_client.parser import text_string_to_metric_families as parse\n\
+             families = list(parse(sys.stdin.read()))\nprint(len(families))",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 with prometheus_client (scripts/test installs it)");
+    parser
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let output = parser.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let families: usize = String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(families >= 3, "{families}");
+}
