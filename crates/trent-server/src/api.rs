@@ -85,10 +85,14 @@ async fn api(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    // Core calls may wait on the store; let the runtime move other tasks off this thread.
-    let result = tokio::task::block_in_place(|| {
-        handle(&state, &ids, &method, &uri, &headers, &body, &target)
-    });
+    let run = || handle(&state, &ids, &method, &uri, &headers, &body, &target);
+    // Calls that answer from memory run right here; the others may wait on the store (a durable
+    // write), so the runtime first moves its other tasks off this thread.
+    let result = if answers_from_memory(&target) {
+        run()
+    } else {
+        tokio::task::block_in_place(run)
+    };
     let mut code = None;
     let (status, body) = match result {
         Ok(body) => (StatusCode::OK, body),
@@ -122,6 +126,35 @@ async fn api(
         headers.insert("x-amzn-requestid", value);
     }
     response
+}
+
+/// Operations served from the key cache without touching the store (after the first use of a
+/// key): the hot path of every application.
+fn answers_from_memory(target: &str) -> bool {
+    use Operation as O;
+    target
+        .strip_prefix(KMS_TARGET_PREFIX)
+        .and_then(Operation::from_name)
+        .is_some_and(|operation| {
+            matches!(
+                operation,
+                O::Encrypt
+                    | O::Decrypt
+                    | O::ReEncrypt
+                    | O::GenerateDataKey
+                    | O::GenerateDataKeyWithoutPlaintext
+                    | O::GenerateDataKeyPair
+                    | O::GenerateDataKeyPairWithoutPlaintext
+                    | O::GenerateRandom
+                    | O::Sign
+                    | O::Verify
+                    | O::GenerateMac
+                    | O::VerifyMac
+                    | O::DeriveSharedSecret
+                    | O::GetPublicKey
+                    | O::DescribeKey
+            )
+        })
 }
 
 fn handle(
