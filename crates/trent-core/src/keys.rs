@@ -14,7 +14,7 @@ use trent_protocol::KmsError;
 use trent_store::{Batch, Expect, ListQuery, RecordKey, StoreError};
 
 use crate::ids::{self, Accept, KeyRef};
-use crate::records::{self, KeyOwnerRecord, KeyRecord, MaterialRecord, kind};
+use crate::records::{self, GrantRecord, KeyOwnerRecord, KeyRecord, MaterialRecord, kind};
 use crate::{Caller, CoreError, Kms, errors};
 
 /// A key as operations use it: metadata, its ARN and every material version, unwrapped.
@@ -23,6 +23,8 @@ pub struct LoadedKey {
     pub record: KeyRecord,
     pub arn: String,
     pub materials: BTreeMap<u32, SymmetricKey>,
+    /// The key's grants, so grant checks on the hot path stay in memory.
+    pub grants: Vec<GrantRecord>,
 }
 
 impl LoadedKey {
@@ -133,10 +135,12 @@ impl Kms {
         };
         let record: KeyRecord = records::decode(&stored.value)?;
         let materials = self.load_materials(&record)?;
+        let grants = self.grants_of(&record.account, region, key_id)?;
         let key = Arc::new(LoadedKey {
             arn: self.arns.key(region, &record.account, key_id),
             record,
             materials,
+            grants,
         });
         write(&self.keys.keys).insert(address, key.clone());
         Ok(Some(key))

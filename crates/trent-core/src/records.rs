@@ -22,6 +22,8 @@ pub mod kind {
     pub const ACCESS_KEY: &str = "access-key";
     /// The last successful cryptographic use of a key (GetKeyLastUsage).
     pub const KEY_USAGE: &str = "key-usage";
+    /// A grant, addressed `<key id>/<grant id>` in its key's account and region.
+    pub const GRANT: &str = "grant";
     /// A marker that readiness checks rewrite to prove the store takes writes.
     pub const HEALTH: &str = "health";
 }
@@ -61,8 +63,28 @@ versioned!(
     AccountRecord,
     UserRecord,
     AccessKeyRecord,
-    KeyUsageRecord
+    KeyUsageRecord,
+    GrantRecord
 );
+
+/// A grant on a key. Operations are wire names, sorted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GrantRecord {
+    pub v: u32,
+    pub grant_id: String,
+    pub key_id: String,
+    pub region: String,
+    pub key_account: String,
+    pub name: Option<String>,
+    pub created: f64,
+    pub grantee: String,
+    pub retiring: Option<String>,
+    /// The account of the principal that created the grant.
+    pub issuing_account: String,
+    pub operations: Vec<String>,
+    pub equals: Option<std::collections::BTreeMap<String, String>>,
+    pub subset: Option<std::collections::BTreeMap<String, String>>,
+}
 
 /// The last successful cryptographic operation with a key, flushed from memory periodically.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ use trent_protocol::RotationType;
 use trent_store::{Batch, Expect, StoreError};
 
 use crate::keys::{alias_address, key_address, material_address, owner_address};
+use crate::ops::grant_address;
 use crate::records::{self, AliasRecord, KeyRecord, kind};
 use crate::usage::usage_address;
 use crate::{CoreError, Kms};
@@ -76,6 +77,12 @@ impl Kms {
         );
         batch.delete(owner_address(region, key_id), Expect::Any);
         batch.delete(usage_address(account, region, key_id), Expect::Any);
+        for grant in self.grants_of(account, region, key_id)? {
+            batch.delete(
+                grant_address(account, region, key_id, &grant.grant_id),
+                Expect::Any,
+            );
+        }
         for version in 1..=record.current_version {
             batch.delete(
                 material_address(account, region, key_id, version),

@@ -93,9 +93,10 @@ impl Kms {
         action: &str,
         operation: &str,
         algorithm: Option<&EncryptionAlgorithmSpec>,
+        context: &EncryptionContext,
     ) -> Result<Arc<LoadedKey>, KmsError> {
         let key = self.resolve(caller, key_id, Accept::KeyOrAlias)?;
-        self.authorize(caller, action, &key)?;
+        self.authorize_with_context(caller, action, &key, Some(context))?;
         require_enabled(&key)?;
         check_usage(&key, operation)?;
         check_symmetric_algorithm(&key, algorithm)?;
@@ -150,7 +151,7 @@ impl Kms {
         {
             return Err(errors::incorrect_key());
         }
-        if let Err(denied) = self.authorize(caller, action, &key) {
+        if let Err(denied) = self.authorize_with_context(caller, action, &key, Some(context)) {
             // A caller that did not name the key learns nothing about whether it exists.
             return Err(if expected.is_some() {
                 denied
@@ -185,6 +186,10 @@ impl Kms {
             "kms:Encrypt",
             "Encrypt",
             request.encryption_algorithm.as_ref(),
+            request
+                .encryption_context
+                .as_ref()
+                .unwrap_or(&EncryptionContext::new()),
         )?;
         if request.dry_run == Some(true) {
             return Err(errors::dry_run());
@@ -231,6 +236,10 @@ impl Kms {
                 "kms:Decrypt",
                 "Decrypt",
                 request.encryption_algorithm.as_ref(),
+                request
+                    .encryption_context
+                    .as_ref()
+                    .unwrap_or(&EncryptionContext::new()),
             )?;
             return Err(errors::dry_run());
         }
@@ -278,6 +287,10 @@ impl Kms {
             "kms:ReEncryptTo",
             "ReEncrypt",
             request.destination_encryption_algorithm.as_ref(),
+            request
+                .destination_encryption_context
+                .as_ref()
+                .unwrap_or(&EncryptionContext::new()),
         )?;
         if ignore_ciphertext {
             let Some(source) = request.source_key_id.as_deref() else {
@@ -291,6 +304,10 @@ impl Kms {
                 "kms:ReEncryptFrom",
                 "ReEncrypt",
                 request.source_encryption_algorithm.as_ref(),
+                request
+                    .source_encryption_context
+                    .as_ref()
+                    .unwrap_or(&EncryptionContext::new()),
             )?;
             return Err(errors::dry_run());
         }
@@ -339,6 +356,7 @@ impl Kms {
             &format!("kms:{}", ask.operation),
             ask.operation,
             None,
+            ask.context,
         )?;
         let length = match (ask.number_of_bytes, ask.key_spec) {
             (Some(n), None) => n as usize,

@@ -7,10 +7,13 @@
 
 mod aliases;
 mod crypto;
+mod grants;
 mod lifecycle;
 mod policy;
 mod rotation;
 mod tags;
+
+pub(crate) use grants::{context_satisfies, grant_address};
 
 use base64::Engine as _;
 use trent_protocol::{
@@ -92,6 +95,17 @@ pub fn dispatch(kms: &Kms, caller: &Caller, request: Request) -> Result<Response
             A::PutKeyPolicy
         }
         Q::ListKeyPolicies(r) => A::ListKeyPolicies(kms.list_key_policies(caller, r)?),
+        Q::CreateGrant(r) => A::CreateGrant(kms.create_grant(caller, r)?),
+        Q::ListGrants(r) => A::ListGrants(kms.list_grants(caller, r)?),
+        Q::ListRetirableGrants(r) => A::ListRetirableGrants(kms.list_retirable_grants(caller, r)?),
+        Q::RetireGrant(r) => {
+            kms.retire_grant(caller, r)?;
+            A::RetireGrant
+        }
+        Q::RevokeGrant(r) => {
+            kms.revoke_grant(caller, r)?;
+            A::RevokeGrant
+        }
         Q::GetKeyLastUsage(r) => A::GetKeyLastUsage(kms.get_key_last_usage(caller, r)?),
         Q::DescribeCustomKeyStores(r) => {
             A::DescribeCustomKeyStores(kms.describe_custom_key_stores(r)?)

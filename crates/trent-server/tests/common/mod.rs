@@ -185,3 +185,32 @@ fn raw_request(
         .unwrap_or_default();
     (status, body)
 }
+
+/// A new account with one user, made through `trent admin` as the test-mode administrator.
+/// Returns (account id, user ARN, access key id, secret).
+pub fn new_dev_identity(server: &Server, name: &str) -> (String, String, String, String) {
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+    ];
+    let admin = |args: &[&str]| -> serde_json::Value {
+        let mut full = vec!["admin", "--endpoint", &server.endpoint];
+        full.extend_from_slice(args);
+        let (ok, out, err) = trent(&full, &env);
+        assert!(ok, "trent {args:?}: {err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let account = admin(&["create-account"])["AccountId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let user = admin(&["create-user", "--account", &account, "--name", name]);
+    let arn = user["Arn"].as_str().unwrap().to_string();
+    let key = admin(&["create-access-key", "--user", &arn]);
+    (
+        account,
+        arn,
+        key["AccessKeyId"].as_str().unwrap().to_string(),
+        key["SecretAccessKey"].as_str().unwrap().to_string(),
+    )
+}
