@@ -33,6 +33,8 @@ pub struct AppState {
     /// SigV4 signing keys derived per access key and day, so most requests skip the derivation.
     pub signing_keys: SigningKeyCache,
     pub metrics: crate::metrics::Metrics,
+    /// Per-account request quotas, if the operator set one.
+    pub quotas: Option<crate::throttle::Quotas>,
 }
 
 /// Test mode: the fixed identity to restore on reset, and the clock tests may move.
@@ -167,6 +169,9 @@ fn handle(
     target: &str,
 ) -> Result<Vec<u8>, KmsError> {
     let caller = auth::authenticate(state, ids, method, uri, headers, body)?;
+    if let Some(quotas) = &state.quotas {
+        quotas.take(caller.account())?;
+    }
     if let Some(name) = target.strip_prefix(KMS_TARGET_PREFIX) {
         let operation = Operation::from_name(name)
             .ok_or_else(|| KmsError::bare(ErrorCode::UnknownOperationException))?;

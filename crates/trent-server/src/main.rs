@@ -11,6 +11,7 @@ mod client;
 mod credentials;
 mod metrics;
 mod serve;
+mod throttle;
 
 use std::path::PathBuf;
 

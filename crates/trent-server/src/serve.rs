@@ -79,6 +79,9 @@ pub struct ServeArgs {
     )]
     dev_secret_access_key: String,
     /// How often to look for keys due for deletion or rotation (seconds).
+    /// Requests per second each account may make (0: no quota); beyond it, ThrottlingException.
+    #[arg(long, env = "TRENT_REQUEST_QUOTA", default_value_t = 0)]
+    pub request_quota: u32,
     #[arg(long, env = "TRENT_WORK_INTERVAL", default_value_t = 60)]
     work_interval: u64,
     /// Log format on stderr.
@@ -285,6 +288,7 @@ fn open_dev(args: &ServeArgs) -> anyhow::Result<AppState> {
     Ok(AppState {
         signing_keys: SigningKeyCache::new(SIGNING_KEY_CACHE_SIZE),
         metrics: crate::metrics::Metrics::install(),
+        quotas: crate::throttle::Quotas::new(args.request_quota),
         kms: Arc::new(kms),
         regions: args.regions.clone(),
         dev: Some(DevState {
@@ -338,6 +342,7 @@ fn open_data_dir(args: &ServeArgs) -> anyhow::Result<AppState> {
     Ok(AppState {
         signing_keys: SigningKeyCache::new(SIGNING_KEY_CACHE_SIZE),
         metrics: crate::metrics::Metrics::install(),
+        quotas: crate::throttle::Quotas::new(args.request_quota),
         kms: Arc::new(kms),
         regions: args.regions.clone(),
         dev: None,

@@ -82,3 +82,41 @@ async fn health_readiness_and_metrics() {
         .unwrap();
     assert!(families >= 3, "{families}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn request_quota_answers_throttling_exception() {
+    let server = Server::start(
+        &[
+            "serve",
+            "--dev",
+            "--listen",
+            "127.0.0.1:0",
+            "--request-quota",
+            "5",
+        ],
+        None,
+    );
+    let client = aws_sdk_kms::Client::from_conf(
+        dev_client(&server)
+            .await
+            .config()
+            .to_builder()
+            .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled())
+            .build(),
+    );
+    let mut throttled = 0;
+    for _ in 0..20 {
+        if let Err(err) = client.list_keys().send().await {
+            let (code, message) = common::error_of(&err);
+            assert_eq!(code, "ThrottlingException");
+            assert_eq!(
+                message,
+                "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls."
+            );
+            throttled += 1;
+        }
+    }
+    assert!(throttled >= 10, "{throttled}");
+    let (_, text) = raw_get(&server.endpoint, "/metrics");
+    assert!(text.contains("trent_throttled_total"), "{text}");
+}
