@@ -18,15 +18,42 @@ use crate::records::{self, AccessKeyRecord, AccountRecord, UserRecord, kind};
 use crate::{CoreError, Kms};
 
 /// An authenticated identity.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Principal {
     pub account_id: String,
-    /// `arn:aws:iam::<account>:user/<name>`.
+    /// `arn:aws:iam::<account>:user/<name>`, or for a role session
+    /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
     pub arn: String,
+    /// The user name, or the session name of a role session.
     pub user_name: String,
+    /// `AIDA…` for a user, `AROA…:<session>` for a role session (CloudTrail's principalId).
     pub user_id: String,
     pub access_key_id: String,
     pub administrator: bool,
+    pub kind: PrincipalKind,
+}
+
+/// What kind of IAM identity a principal is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrincipalKind {
+    User,
+    /// Temporary credentials from AssumeRole, valid until `expires` (unix seconds).
+    AssumedRole {
+        role_arn: String,
+        role_name: String,
+        session_name: String,
+        expires: f64,
+    },
+}
+
+impl Principal {
+    /// The IAM entity whose identity policies apply: the user, or the role of a session.
+    pub fn policy_owner_arn(&self) -> &str {
+        match &self.kind {
+            PrincipalKind::User => &self.arn,
+            PrincipalKind::AssumedRole { role_arn, .. } => role_arn,
+        }
+    }
 }
 
 /// A new access key. The secret is shown to its owner once and never again.
@@ -78,7 +105,7 @@ fn access_key_aad(access_key_id: &str) -> Vec<u8> {
     format!("trent/access-key/v1/{access_key_id}").into_bytes()
 }
 
-fn user_address(account_id: &str, name: &str) -> RecordKey {
+pub(crate) fn user_address(account_id: &str, name: &str) -> RecordKey {
     RecordKey::new(kind::USER, account_id, "", name)
 }
 
@@ -91,14 +118,14 @@ fn access_key_address(access_key_id: &str) -> RecordKey {
 }
 
 /// IAM's rule for user names: 1–64 of `[A-Za-z0-9+=,.@_-]`.
-fn is_user_name(name: &str) -> bool {
+pub(crate) fn is_user_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
 }
 
-fn random_from(alphabet: &[u8], len: usize) -> String {
+pub(crate) fn random_from(alphabet: &[u8], len: usize) -> String {
     // Rejection sampling keeps every character equally likely.
     let limit = 256 - (256 % alphabet.len());
     let mut out = String::with_capacity(len);
@@ -119,7 +146,7 @@ fn new_access_key_id() -> String {
     )
 }
 
-fn new_secret_access_key() -> String {
+pub(crate) fn new_secret_access_key() -> String {
     random_from(
         b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
         40,
@@ -130,7 +157,7 @@ fn new_account_id() -> String {
     random_from(b"0123456789", 12)
 }
 
-fn already_exists(message: String) -> KmsError {
+pub(crate) fn already_exists(message: String) -> KmsError {
     KmsError::new(ErrorCode::AlreadyExistsException, message)
 }
 
@@ -175,6 +202,7 @@ impl Kms {
             user_id: user.user_id,
             access_key_id: access_key_id.to_string(),
             administrator: user.administrator,
+            kind: PrincipalKind::User,
         });
         let entry = Arc::new((principal, secret));
         self.identities
@@ -251,6 +279,8 @@ impl Kms {
             ),
             created: self.now(),
             administrator,
+            policies: Default::default(),
+            tags: Vec::new(),
         };
         let mut batch = Batch::new();
         batch.put(

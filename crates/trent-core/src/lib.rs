@@ -16,11 +16,13 @@ pub mod audit;
 mod authz;
 pub mod clock;
 mod errors;
+pub mod iam;
 pub mod identity;
 pub mod ids;
 mod keys;
 mod ops;
 pub mod records;
+pub mod sessions;
 mod usage;
 mod workers;
 
@@ -31,7 +33,7 @@ use trent_protocol::{ErrorCode, KmsError, Request, Response};
 use trent_store::{Batch, Expect, RecordKey, Store, StoreError};
 
 pub use clock::{AdjustableClock, Clock, SystemClock};
-pub use identity::{AccessKeyCreated, Principal};
+pub use identity::{AccessKeyCreated, Principal, PrincipalKind};
 pub use workers::WorkDone;
 
 use ids::Arns;

@@ -19,6 +19,7 @@ pub mod kind {
     pub const ALIAS: &str = "alias";
     pub const ACCOUNT: &str = "account";
     pub const USER: &str = "user";
+    pub const ROLE: &str = "role";
     pub const ACCESS_KEY: &str = "access-key";
     /// The last successful cryptographic use of a key (GetKeyLastUsage).
     pub const KEY_USAGE: &str = "key-usage";
@@ -64,7 +65,8 @@ versioned!(
     UserRecord,
     AccessKeyRecord,
     KeyUsageRecord,
-    GrantRecord
+    GrantRecord,
+    RoleRecord
 );
 
 /// A grant on a key. Operations are wire names, sorted.
@@ -210,6 +212,27 @@ pub struct UserRecord {
     pub created: f64,
     /// May manage accounts, users and access keys of the whole deployment.
     pub administrator: bool,
+    /// Inline identity policies by name (IAM's PutUserPolicy).
+    #[serde(default)]
+    pub policies: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub tags: Vec<TagRecord>,
+}
+
+/// An IAM role: who may assume it (the trust policy) and what its sessions may do.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RoleRecord {
+    pub v: u32,
+    pub account_id: String,
+    pub name: String,
+    pub arn: String,
+    /// `AROA…`, the first half of an assumed-role session's principal id.
+    pub role_id: String,
+    pub created: f64,
+    pub assume_role_policy: String,
+    pub max_session_seconds: u32,
+    pub policies: std::collections::BTreeMap<String, String>,
+    pub tags: Vec<TagRecord>,
 }
 
 #[derive(Clone, Serialize, Deserialize)]

@@ -1,11 +1,12 @@
-//! The admin API: accounts, users and access keys, plus test-mode controls.
+//! The admin API: accounts, users, roles, access keys, inline identity policies and tags, plus
+//! test-mode controls.
 //!
 //! It travels like a KMS call — `POST /`, SigV4-signed, JSON — with `X-Amz-Target:
 //! TrentAdmin.<Operation>`, so the same authentication and the same clients serve both. Only
 //! administrators may call it.
 
 use serde::{Deserialize, Serialize};
-use trent_core::{Caller, identity::UserInfo};
+use trent_core::{Caller, iam::RoleInfo, identity::UserInfo};
 use trent_protocol::{ErrorCode, KmsError};
 
 use crate::api::AppState;
@@ -20,6 +21,43 @@ struct AdminRequest {
     administrator: bool,
     user_arn: Option<String>,
     seconds: Option<f64>,
+    role_name: Option<String>,
+    assume_role_policy_document: Option<String>,
+    arn: Option<String>,
+    policy_name: Option<String>,
+    policy_document: Option<String>,
+    tags: Vec<EntityTag>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct EntityTag {
+    key: String,
+    value: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Role {
+    account_id: String,
+    arn: String,
+    role_name: String,
+    role_id: String,
+    assume_role_policy_document: String,
+    max_session_duration: u32,
+}
+
+impl From<RoleInfo> for Role {
+    fn from(r: RoleInfo) -> Self {
+        Role {
+            account_id: r.account_id,
+            arn: r.arn,
+            role_name: r.role_name,
+            role_id: r.role_id,
+            assume_role_policy_document: r.assume_role_policy,
+            max_session_duration: r.max_session_seconds,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -104,6 +142,49 @@ pub fn handle(
                 "AccessKeyId": key.access_key_id,
                 "SecretAccessKey": secret,
             })
+        }
+        "CreateRole" => {
+            let role = kms.create_role(
+                required(&request.account_id, "AccountId")?,
+                required(&request.role_name, "RoleName")?,
+                required(
+                    &request.assume_role_policy_document,
+                    "AssumeRolePolicyDocument",
+                )?,
+            )?;
+            serde_json::to_value(Role::from(role)).unwrap_or_default()
+        }
+        "ListRoles" => {
+            let roles = kms.list_roles(required(&request.account_id, "AccountId")?)?;
+            serde_json::json!({ "Roles": roles.into_iter().map(Role::from).collect::<Vec<_>>() })
+        }
+        "PutEntityPolicy" => {
+            kms.put_entity_policy(
+                required(&request.arn, "Arn")?,
+                required(&request.policy_name, "PolicyName")?,
+                required(&request.policy_document, "PolicyDocument")?,
+            )?;
+            serde_json::json!({})
+        }
+        "DeleteEntityPolicy" => {
+            kms.delete_entity_policy(
+                required(&request.arn, "Arn")?,
+                required(&request.policy_name, "PolicyName")?,
+            )?;
+            serde_json::json!({})
+        }
+        "ListEntityPolicies" => {
+            let policies = kms.entity_policies(required(&request.arn, "Arn")?)?;
+            serde_json::json!({ "Policies": policies })
+        }
+        "TagEntity" => {
+            let tags: Vec<(String, String)> = request
+                .tags
+                .iter()
+                .map(|t| (t.key.clone(), t.value.clone()))
+                .collect();
+            kms.tag_entity(required(&request.arn, "Arn")?, &tags)?;
+            serde_json::json!({})
         }
         "AdvanceClock" => {
             let Some(dev) = &state.dev else {

@@ -16,7 +16,7 @@ use trent_core::{AdjustableClock, Kms, identity::FixedIdentity};
 use trent_crypto::WrappingKey;
 use trent_protocol::{ErrorCode, KmsError, Operation, decode_request};
 
-use crate::{admin, auth};
+use crate::{admin, auth, sts};
 
 const JSON_1_1: &str = "application/x-amz-json-1.1";
 const KMS_TARGET_PREFIX: &str = "TrentService.";
@@ -87,6 +87,13 @@ async fn api(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if sts::is_sts_request(content_type, &target) {
+        return sts_api(&state, &ids, &method, &uri, &headers, &body, started);
+    }
     let run = || handle(&state, &ids, &method, &uri, &headers, &body, &target);
     // Calls that answer from memory run right here; the others may wait on the store (a durable
     // write), so the runtime first moves its other tasks off this thread.
@@ -168,7 +175,7 @@ fn handle(
     body: &[u8],
     target: &str,
 ) -> Result<Vec<u8>, KmsError> {
-    let caller = auth::authenticate(state, ids, method, uri, headers, body)?;
+    let caller = auth::authenticate(state, ids, "kms", method, uri, headers, body)?;
     if let Some(quotas) = &state.quotas {
         quotas.take(caller.account())?;
     }
@@ -183,6 +190,44 @@ fn handle(
         return admin::handle(state, &caller, name, body);
     }
     Err(KmsError::bare(ErrorCode::UnknownOperationException))
+}
+
+/// One STS call: authenticated for service `sts`, answered in XML.
+fn sts_api(
+    state: &AppState,
+    ids: &RequestIds,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    started: Instant,
+) -> Response {
+    let result = tokio::task::block_in_place(|| {
+        let caller = auth::authenticate(state, ids, "sts", method, uri, headers, body)?;
+        if let Some(quotas) = &state.quotas {
+            quotas.take(caller.account())?;
+        }
+        sts::handle(state, &caller, body)
+    });
+    let (status, code, xml) = match result {
+        Ok(xml) => (200, None, xml),
+        Err(err) => {
+            let (status, xml) = sts::error_body(&err, &ids.request_id);
+            (status, Some(err.code), xml)
+        }
+    };
+    crate::metrics::sts_request_done(sts::action_of(body).as_deref(), code, started.elapsed());
+    let mut response = (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        xml,
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    if let Ok(value) = HeaderValue::from_str(&ids.request_id) {
+        headers.insert("x-amzn-requestid", value);
+    }
+    response
 }
 
 /// `GET /readyz`: 200 when the store accepts writes, 503 otherwise (for load balancers).

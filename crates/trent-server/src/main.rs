@@ -11,6 +11,7 @@ mod client;
 mod credentials;
 mod metrics;
 mod serve;
+mod sts;
 mod throttle;
 
 use std::path::PathBuf;
@@ -69,6 +70,77 @@ enum AdminCommand {
         #[arg(long = "account")]
         account: String,
     },
+    /// Create a role that principals named by its trust policy may assume through STS.
+    CreateRole {
+        #[arg(long = "account")]
+        account: String,
+        #[arg(long)]
+        name: String,
+        /// The trust policy (JSON text, or @FILE).
+        #[arg(long)]
+        assume_role_policy_document: String,
+    },
+    /// List the roles of an account.
+    ListRoles {
+        #[arg(long = "account")]
+        account: String,
+    },
+    /// Add or replace an inline identity policy of a user.
+    PutUserPolicy {
+        /// The user's ARN.
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        policy_name: String,
+        /// The policy (JSON text, or @FILE).
+        #[arg(long)]
+        policy_document: String,
+    },
+    /// Add or replace an inline identity policy of a role.
+    PutRolePolicy {
+        /// The role's ARN.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        policy_name: String,
+        /// The policy (JSON text, or @FILE).
+        #[arg(long)]
+        policy_document: String,
+    },
+    /// Remove an inline policy of a user.
+    DeleteUserPolicy {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        policy_name: String,
+    },
+    /// Remove an inline policy of a role.
+    DeleteRolePolicy {
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        policy_name: String,
+    },
+    /// List the inline policies of a user or role.
+    ListEntityPolicies {
+        /// The user's or role's ARN.
+        #[arg(long)]
+        arn: String,
+    },
+    /// Add or replace tags of a user (`--tags Key=team,Value=blue ...`).
+    TagUser {
+        #[arg(long)]
+        user: String,
+        #[arg(long, num_args = 1.., value_parser = parse_tag)]
+        tags: Vec<(String, String)>,
+    },
+    /// Add or replace tags of a role.
+    TagRole {
+        #[arg(long)]
+        role: String,
+        #[arg(long, num_args = 1.., value_parser = parse_tag)]
+        tags: Vec<(String, String)>,
+    },
     /// Test mode only: move the server's clock forward, then run deletions and rotations that
     /// have fallen due.
     AdvanceClock(AdvanceClockArgs),
@@ -113,6 +185,58 @@ fn run_admin(target: client::Target, command: AdminCommand) -> anyhow::Result<()
         ),
         AdminCommand::CreateAccessKey { user } => ("CreateAccessKey", json!({ "UserArn": user })),
         AdminCommand::ListUsers { account } => ("ListUsers", json!({ "AccountId": account })),
+        AdminCommand::CreateRole {
+            account,
+            name,
+            assume_role_policy_document,
+        } => (
+            "CreateRole",
+            json!({
+                "AccountId": account,
+                "RoleName": name,
+                "AssumeRolePolicyDocument": document_text(&assume_role_policy_document)?,
+            }),
+        ),
+        AdminCommand::ListRoles { account } => ("ListRoles", json!({ "AccountId": account })),
+        AdminCommand::PutUserPolicy {
+            user: arn,
+            policy_name,
+            policy_document,
+        }
+        | AdminCommand::PutRolePolicy {
+            role: arn,
+            policy_name,
+            policy_document,
+        } => (
+            "PutEntityPolicy",
+            json!({
+                "Arn": arn,
+                "PolicyName": policy_name,
+                "PolicyDocument": document_text(&policy_document)?,
+            }),
+        ),
+        AdminCommand::DeleteUserPolicy {
+            user: arn,
+            policy_name,
+        }
+        | AdminCommand::DeleteRolePolicy {
+            role: arn,
+            policy_name,
+        } => (
+            "DeleteEntityPolicy",
+            json!({ "Arn": arn, "PolicyName": policy_name }),
+        ),
+        AdminCommand::ListEntityPolicies { arn } => ("ListEntityPolicies", json!({ "Arn": arn })),
+        AdminCommand::TagUser { user: arn, tags } | AdminCommand::TagRole { role: arn, tags } => (
+            "TagEntity",
+            json!({
+                "Arn": arn,
+                "Tags": tags
+                    .iter()
+                    .map(|(k, v)| json!({ "Key": k, "Value": v }))
+                    .collect::<Vec<_>>(),
+            }),
+        ),
         AdminCommand::AdvanceClock(AdvanceClockArgs { seconds, days }) => (
             "AdvanceClock",
             json!({ "Seconds": seconds + days * 86_400.0 }),
@@ -125,6 +249,31 @@ fn run_admin(target: client::Target, command: AdminCommand) -> anyhow::Result<()
     )?;
     println!("{}", serde_json::to_string_pretty(&response)?);
     Ok(())
+}
+
+/// A policy given inline or as `@FILE`, as the AWS CLI accepts `file://`.
+fn document_text(value: &str) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    match value
+        .strip_prefix('@')
+        .or_else(|| value.strip_prefix("file://"))
+    {
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read {path}")),
+        None => Ok(value.to_string()),
+    }
+}
+
+/// `Key=team,Value=blue` (the AWS CLI's shorthand) or `team=blue`.
+fn parse_tag(value: &str) -> Result<(String, String), String> {
+    if let Some(rest) = value.strip_prefix("Key=")
+        && let Some((key, tag_value)) = rest.split_once(",Value=")
+    {
+        return Ok((key.to_string(), tag_value.to_string()));
+    }
+    value
+        .split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("{value:?} is not Key=K,Value=V"))
 }
 
 /// Where `trent serve` keeps its state unless told otherwise.

@@ -79,3 +79,17 @@ pub fn request_done(target: &str, error: Option<ErrorCode>, elapsed: Duration) {
     metrics::histogram!("trent_request_duration_seconds", "operation" => operation)
         .record(elapsed.as_secs_f64());
 }
+
+/// Records one finished STS call (`action` as the request named it).
+pub fn sts_request_done(action: Option<&str>, error: Option<ErrorCode>, elapsed: Duration) {
+    let operation = match action {
+        Some("AssumeRole") => "STS.AssumeRole",
+        Some("GetCallerIdentity") => "STS.GetCallerIdentity",
+        _ => "STS.Unknown",
+    };
+    let outcome = error.map(|code| code.as_str()).unwrap_or("ok");
+    metrics::counter!("trent_requests_total", "operation" => operation, "outcome" => outcome)
+        .increment(1);
+    metrics::histogram!("trent_request_duration_seconds", "operation" => operation)
+        .record(elapsed.as_secs_f64());
+}
