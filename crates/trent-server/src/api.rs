@@ -81,6 +81,8 @@ async fn api(
 ) -> Response {
     let ids = RequestIds::new();
     let request_id = ids.request_id.as_str();
+    // Every log line written while serving the request names it.
+    let _span = tracing::info_span!("request", request_id).entered();
     let started = Instant::now();
     let target = headers
         .get("x-amz-target")
