@@ -35,11 +35,37 @@ impl Kms {
         context: Option<&EncryptionContext>,
     ) -> Result<(), KmsError> {
         caller.touch(&key.arn);
-        if key.record.account == caller.account() || granted(caller, action, key, context) {
+        let own_key = key.record.account == caller.account();
+        let allowed = if key.record.key_manager == "AWS" {
+            own_key && managed_key_allows(caller, action, key)
+        } else {
+            own_key
+        };
+        if allowed || granted(caller, action, key, context) {
             return Ok(());
         }
         Err(access_denied(&caller.principal.arn, action, &key.arn))
     }
+}
+
+/// What the fixed policy of an AWS-managed key allows a principal of its account: reading its
+/// metadata and revoking grants directly, and using it only through its service.
+fn managed_key_allows(caller: &Caller, action: &str, key: &LoadedKey) -> bool {
+    let Some(name) = action.strip_prefix("kms:") else {
+        return false;
+    };
+    let direct = ["Describe", "Get", "List"]
+        .iter()
+        .any(|p| name.starts_with(p))
+        || name == "RevokeGrant";
+    let through_service = matches!(name, "Encrypt" | "Decrypt" | "CreateGrant" | "DescribeKey")
+        || name.starts_with("ReEncrypt")
+        || name.starts_with("GenerateDataKey");
+    let service = crate::managed::service_of_key_policy(&key.record.policy);
+    direct
+        || (through_service
+            && caller.principal.via_service.is_some()
+            && caller.principal.via_service.as_deref() == service.as_deref())
 }
 
 /// Whether a grant on `key` lets `caller` do `action` (`kms:Encrypt`, …) with `context`.

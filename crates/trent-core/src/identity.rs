@@ -31,6 +31,8 @@ pub struct Principal {
     pub access_key_id: String,
     pub administrator: bool,
     pub kind: PrincipalKind,
+    /// The service this principal acts as (its `trent:ViaService` tag), if any.
+    pub via_service: Option<String>,
 }
 
 /// What kind of IAM identity a principal is.
@@ -203,6 +205,7 @@ impl Kms {
             access_key_id: access_key_id.to_string(),
             administrator: user.administrator,
             kind: PrincipalKind::User,
+            via_service: tag_value(&user.tags, crate::managed::VIA_SERVICE_TAG),
         });
         let entry = Arc::new((principal, secret));
         self.identities
@@ -392,6 +395,11 @@ impl Kms {
         )?;
         Ok(Some(key))
     }
+}
+
+/// The value of tag `key` among `tags`.
+pub(crate) fn tag_value(tags: &[crate::records::TagRecord], key: &str) -> Option<String> {
+    tags.iter().find(|t| t.key == key).map(|t| t.value.clone())
 }
 
 fn user_info(record: &UserRecord) -> UserInfo {

@@ -208,9 +208,14 @@ impl Kms {
                 let account = account.unwrap_or_else(|| caller.account().to_string());
                 let not_found =
                     || errors::alias_not_found(&self.arns.alias(region, &account, &name));
-                let key_id = self
-                    .alias_target(&account, region, &name)?
-                    .ok_or_else(not_found)?;
+                let key_id = match self.alias_target(&account, region, &name)? {
+                    Some(key_id) => key_id,
+                    // Naming an AWS-managed alias of one's own account creates its key.
+                    None if account == caller.account() => self
+                        .managed_key(&account, region, &name)?
+                        .ok_or_else(not_found)?,
+                    None => return Err(not_found()),
+                };
                 self.load_key(region, &key_id)?.ok_or_else(not_found)
             }
         }

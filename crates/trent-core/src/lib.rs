@@ -20,6 +20,7 @@ pub mod iam;
 pub mod identity;
 pub mod ids;
 mod keys;
+pub mod managed;
 mod ops;
 pub mod records;
 pub mod sessions;
@@ -115,12 +116,18 @@ impl From<CoreError> for KmsError {
 pub struct Settings {
     /// ARN partition (`aws`).
     pub partition: String,
+    /// Services whose `alias/aws/<service>` keys are created on first use.
+    pub managed_services: Vec<String>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             partition: "aws".to_string(),
+            managed_services: managed::DEFAULT_SERVICES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 }
@@ -135,6 +142,7 @@ pub struct Kms {
     keys: keys::KeyCache,
     identities: identity::AccessKeyCache,
     usage: usage::UsageTracker,
+    managed_services: Vec<String>,
 }
 
 const DOMAIN_KEY_AAD: &[u8] = b"trent/domain-key/v1";
@@ -159,6 +167,7 @@ impl Kms {
             keys: keys::KeyCache::default(),
             identities: identity::AccessKeyCache::default(),
             usage: usage::UsageTracker::default(),
+            managed_services: settings.managed_services,
         })
     }
 

@@ -13,7 +13,8 @@ use trent_crypto::Secret;
 use trent_protocol::{ErrorCode, KmsError};
 
 use crate::iam::Entity;
-use crate::identity::{PrincipalKind, new_secret_access_key, random_from};
+use crate::identity::{PrincipalKind, new_secret_access_key, random_from, tag_value};
+use crate::managed::VIA_SERVICE_TAG;
 use crate::{Caller, Kms, Principal};
 
 const SESSION_AAD: &[u8] = b"trent/session/v1";
@@ -44,6 +45,9 @@ struct SessionClaims {
     role_id: String,
     session_name: String,
     expires: f64,
+    /// The role's `trent:ViaService` tag when the session began.
+    #[serde(default)]
+    via_service: Option<String>,
 }
 
 /// Why temporary credentials were refused, in the words AWS uses.
@@ -134,6 +138,7 @@ impl Kms {
             role_id: role.role_id.clone(),
             session_name: session_name.to_string(),
             expires: (self.now() + f64::from(duration)).floor(),
+            via_service: tag_value(&role.tags, VIA_SERVICE_TAG),
         };
         let sealed = self.domain_key.wrap(
             SESSION_AAD,
@@ -188,6 +193,7 @@ impl Kms {
             user_id: format!("{}:{}", claims.role_id, claims.session_name),
             access_key_id: claims.access_key_id.clone(),
             administrator: false,
+            via_service: claims.via_service.clone(),
             kind: PrincipalKind::AssumedRole {
                 role_arn: format!(
                     "arn:{partition}:iam::{}:role/{}",

@@ -79,6 +79,10 @@ pub struct ServeArgs {
     )]
     dev_secret_access_key: String,
     /// How often to look for keys due for deletion or rotation (seconds).
+    /// Services whose `alias/aws/<service>` keys are created on first use (comma-separated;
+    /// default: a list of common AWS services, see the README).
+    #[arg(long, env = "TRENT_AWS_MANAGED_SERVICES", value_delimiter = ',')]
+    pub aws_managed_services: Vec<String>,
     /// Requests per second each account may make (0: no quota); beyond it, ThrottlingException.
     #[arg(long, env = "TRENT_REQUEST_QUOTA", default_value_t = 0)]
     pub request_quota: u32,
@@ -260,8 +264,12 @@ fn is_region_name(name: &str) -> bool {
         && !parts[parts.len() - 1].is_empty()
 }
 
-fn settings() -> Settings {
-    Settings::default()
+fn settings(args: &ServeArgs) -> Settings {
+    let mut settings = Settings::default();
+    if !args.aws_managed_services.is_empty() {
+        settings.managed_services = args.aws_managed_services.clone();
+    }
+    settings
 }
 
 fn open_dev(args: &ServeArgs) -> anyhow::Result<AppState> {
@@ -272,7 +280,7 @@ fn open_dev(args: &ServeArgs) -> anyhow::Result<AppState> {
         store,
         &root_key,
         clock.clone() as Arc<dyn Clock>,
-        settings(),
+        settings(args),
     )?;
     let identity = FixedIdentity {
         account_id: args.dev_account_id.clone(),
@@ -317,7 +325,7 @@ fn open_data_dir(args: &ServeArgs) -> anyhow::Result<AppState> {
         );
     }
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.join("trent.db"))?);
-    let kms = Kms::open(store, &root_key, Arc::new(SystemClock), settings())?;
+    let kms = Kms::open(store, &root_key, Arc::new(SystemClock), settings(args))?;
     if let Some(admin) = kms
         .bootstrap(None)
         .map_err(|e| anyhow::anyhow!("bootstrap failed: {e}"))?

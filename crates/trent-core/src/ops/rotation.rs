@@ -112,7 +112,10 @@ impl Kms {
         if key.record.state == "PendingImport" {
             return Err(require_enabled_for_rotation(&key).unwrap_err());
         }
-        require_rotatable(&key)?;
+        // AWS-managed keys cannot be changed, but report their yearly rotation.
+        if key.record.key_manager != "AWS" {
+            require_rotatable(&key)?;
+        }
         let rotation = &key.record.rotation;
         // A key pending deletion does not rotate, and AWS reports it so.
         let enabled = rotation.enabled && key.record.state != "PendingDeletion";
