@@ -40,6 +40,10 @@ pub const CASES: &[Case] = &[
     ("isolation", isolation),
     ("wipe", wipe),
     ("concurrent_compare_and_set", concurrent_compare_and_set),
+    (
+        "concurrent_batches_fail_alone",
+        concurrent_batches_fail_alone,
+    ),
     ("binary_values", binary_values),
 ];
 
@@ -457,6 +461,37 @@ pub fn wipe(store: &dyn Store) {
         put(store, &key("key", "a", "r", "1"), b"y", Expect::Absent).expect("create after wipe");
     assert_eq!(revision, 1, "records start over after wipe");
     store.wipe().expect("wipe again");
+}
+
+/// Many threads commit at once (a backend may group them): batches whose expectations fail are
+/// refused whole, and never take another caller's batch down with them.
+pub fn concurrent_batches_fail_alone(store: &dyn Store) {
+    const THREADS: usize = 8;
+    const ROUNDS: usize = 40;
+    let taken = key("key", "a", "r", "taken");
+    put(store, &taken, b"x", Expect::Any).expect("seed");
+    std::thread::scope(|scope| {
+        for thread in 0..THREADS {
+            let taken = taken.clone();
+            scope.spawn(move || {
+                for round in 0..ROUNDS {
+                    let own = key("key", "a", "r", &format!("t{thread}-{round}"));
+                    let mut batch = Batch::new();
+                    batch.put(own.clone(), b"mine".to_vec(), Expect::Absent);
+                    if round % 2 == 1 {
+                        // Doomed: the record exists.
+                        batch.put(taken.clone(), b"y".to_vec(), Expect::Absent);
+                        assert!(matches!(store.commit(batch), Err(StoreError::Conflict(_))));
+                        assert!(store.get(&own).expect("get").is_none(), "half a batch");
+                    } else {
+                        store.commit(batch).expect("an independent batch commits");
+                        assert!(store.get(&own).expect("get").is_some());
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(store.get(&taken).expect("get").expect("taken").value, b"x");
 }
 
 pub fn concurrent_compare_and_set(store: &dyn Store) {

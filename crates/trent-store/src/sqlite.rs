@@ -4,15 +4,19 @@
 //! acknowledged write. The file is in WAL mode with `synchronous=FULL`, so when
 //! [`Store::commit`] returns the batch has been fsynced to the write-ahead log.
 //!
-//! How it is shared between threads: all writes go through one connection behind a mutex, each
-//! batch in one `BEGIN IMMEDIATE` transaction; reads of a file store use a small pool of
-//! read-only connections, which WAL lets run next to the writer. An in-memory store has a single
-//! connection for both.
+//! How it is shared between threads: all writes go through one connection behind a mutex; reads
+//! of a file store use a small pool of read-only connections, which WAL lets run next to the
+//! writer. An in-memory store has a single connection for both.
 //!
-//! What it deliberately does not do: cache, retry, group commits from several callers into one
-//! fsync (the shape of [`SqliteStore::commit`] leaves room for that later: the writes of a batch
-//! are applied by one function that takes an open transaction), or let two processes write the
-//! same file at once beyond what SQLite's own locking and the busy timeout give.
+//! Group commit: an fsync costs far more than applying a batch, so concurrent commits share one.
+//! Each caller queues its batch, then waits for the writer. Whoever gets the writer takes every
+//! queued batch, applies each inside its own savepoint (a batch whose expectations fail is rolled
+//! back alone and answers `Conflict`), commits once, and hands every caller its result; a caller
+//! whose batch an earlier holder already committed just collects its answer. Nothing returns
+//! before the fsync that made it durable.
+//!
+//! What it deliberately does not do: cache, retry, or let two processes write the same file at
+//! once beyond what SQLite's own locking and the busy timeout give.
 //!
 //! Ids compare by their UTF-8 bytes (SQLite's `BINARY` collation), which is the order of Rust's
 //! `str`. A listing by prefix uses a range on `id`, never `LIKE`: `LIKE` treats `%` and `_` as
@@ -21,11 +25,11 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::Duration;
 
 use rusqlite::types::ToSql;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use crate::{Batch, Expect, ListQuery, Record, RecordKey, Store, StoreError, Write};
 
@@ -57,6 +61,8 @@ pub struct SqliteStore {
     /// `None` for an in-memory store.
     path: Option<PathBuf>,
     writer: Mutex<Connection>,
+    /// Batches waiting for the next group commit, each with the place its result goes.
+    queue: Mutex<Vec<(Batch, Arc<Outcome>)>>,
     /// Empty for an in-memory store, whose reads then go through `writer`.
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
@@ -113,6 +119,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             path: Some(path.to_owned()),
             writer: Mutex::new(writer),
+            queue: Mutex::new(Vec::new()),
             readers,
             next_reader: AtomicUsize::new(0),
         })
@@ -125,6 +132,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             path: None,
             writer: Mutex::new(conn),
+            queue: Mutex::new(Vec::new()),
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
         })
@@ -221,20 +229,24 @@ impl Store for SqliteStore {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
+        let outcome = Arc::new(Outcome::default());
+        self.queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((batch, outcome.clone()));
         let mut conn = self.writer();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend("commit: begin"))?;
-        match apply(&tx, batch.writes) {
-            Ok(revisions) => {
-                tx.commit().map_err(backend("commit"))?;
-                Ok(revisions)
-            }
-            Err(error) => {
-                tx.rollback().map_err(backend("commit: rollback"))?;
-                Err(error)
-            }
+        if let Some(result) = outcome.take() {
+            // An earlier writer committed this batch with its group.
+            return result;
         }
+        let group = std::mem::take(&mut *self.queue.lock().unwrap_or_else(PoisonError::into_inner));
+        commit_group(&mut conn, group);
+        drop(conn);
+        outcome.take().unwrap_or_else(|| {
+            Err(StoreError::Backend(
+                "commit: batch lost from its group".into(),
+            ))
+        })
     }
 
     fn wipe(&self) -> Result<(), StoreError> {
@@ -248,9 +260,66 @@ impl Store for SqliteStore {
     }
 }
 
-/// Applies `writes` in order inside `tx`, each seeing the ones before it. Stops at the first
-/// expectation that does not hold; the caller then rolls back.
-fn apply(tx: &Transaction<'_>, writes: Vec<Write>) -> Result<Vec<u64>, StoreError> {
+/// Where a queued batch's result is left for its caller.
+#[derive(Default)]
+struct Outcome(Mutex<Option<Result<Vec<u64>, StoreError>>>);
+
+impl Outcome {
+    fn set(&self, result: Result<Vec<u64>, StoreError>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+    }
+
+    fn take(&self) -> Option<Result<Vec<u64>, StoreError>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
+/// Commits a group of batches in one transaction (one fsync), each batch all-or-nothing in its
+/// own savepoint, and leaves every batch's result in its outcome.
+fn commit_group(conn: &mut Connection, group: Vec<(Batch, Arc<Outcome>)>) {
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(err) => {
+            for (_, outcome) in group {
+                outcome.set(Err(StoreError::Backend(format!("commit: begin: {err}"))));
+            }
+            return;
+        }
+    };
+    let mut results = Vec::with_capacity(group.len());
+    for (batch, outcome) in group {
+        let result = match tx.savepoint() {
+            Ok(mut savepoint) => match apply(&savepoint, batch.writes) {
+                Ok(revisions) => savepoint
+                    .commit()
+                    .map(|()| revisions)
+                    .map_err(backend("commit: release savepoint")),
+                Err(error) => {
+                    let _ = savepoint.rollback();
+                    Err(error)
+                }
+            },
+            Err(err) => Err(StoreError::Backend(format!("commit: savepoint: {err}"))),
+        };
+        results.push((result, outcome));
+    }
+    match tx.commit() {
+        Ok(()) => {
+            for (result, outcome) in results {
+                outcome.set(result);
+            }
+        }
+        Err(err) => {
+            for (_, outcome) in results {
+                outcome.set(Err(StoreError::Backend(format!("commit: {err}"))));
+            }
+        }
+    }
+}
+
+/// Applies `writes` in order inside an open transaction, each seeing the ones before it. Stops
+/// at the first expectation that does not hold; the caller then rolls back.
+fn apply(tx: &Connection, writes: Vec<Write>) -> Result<Vec<u64>, StoreError> {
     let mut revisions = Vec::with_capacity(writes.len());
     for write in writes {
         match write {
@@ -304,7 +373,7 @@ fn apply(tx: &Transaction<'_>, writes: Vec<Write>) -> Result<Vec<u64>, StoreErro
     Ok(revisions)
 }
 
-fn current_revision(tx: &Transaction<'_>, key: &RecordKey) -> Result<Option<u64>, StoreError> {
+fn current_revision(tx: &Connection, key: &RecordKey) -> Result<Option<u64>, StoreError> {
     let stored: Option<i64> = tx
         .prepare_cached(
             "SELECT revision FROM records
