@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use trent_protocol::{ErrorCode, KmsError};
 use trent_store::{Batch, Expect, ListQuery, RecordKey, StoreError};
 
-use crate::identity::{already_exists, is_user_name, random_from, user_address};
+use crate::identity::{is_user_name, unique_id, user_address};
 use crate::ids::is_account_id;
 use crate::records::{self, RoleRecord, TagRecord, UserRecord, kind};
 use crate::{CoreError, Kms};
@@ -137,30 +137,19 @@ impl Kms {
             account_id: account_id.to_string(),
             name: name.to_string(),
             arn: format!("arn:{}:iam::{account_id}:role/{name}", self.arns.partition),
-            role_id: format!(
-                "AROA{}",
-                random_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 17)
-            ),
+            role_id: unique_id("AROA"),
             created: self.now(),
             assume_role_policy: assume_role_policy.to_string(),
             max_session_seconds: DEFAULT_MAX_SESSION_SECONDS,
             policies: BTreeMap::new(),
             tags: Vec::new(),
         };
-        let mut batch = Batch::new();
-        batch.put(
+        self.insert_new(
             role_address(account_id, name),
             records::encode(&record),
-            Expect::Absent,
-        );
-        match self.store.commit(batch) {
-            Ok(_) => Ok(role_info(&record)),
-            Err(StoreError::Conflict(_)) => Err(already_exists(format!(
-                "Role {} already exists.",
-                record.arn
-            ))),
-            Err(err) => Err(CoreError::from(err).into()),
-        }
+            &record.arn,
+        )?;
+        Ok(role_info(&record))
     }
 
     /// The role with this ARN, if it exists.

@@ -159,11 +159,35 @@ fn new_account_id() -> String {
     random_from(b"0123456789", 12)
 }
 
+/// An IAM unique id: a type prefix (`AIDA` user, `AROA` role) and 17 base-32 characters.
+pub(crate) fn unique_id(prefix: &str) -> String {
+    format!(
+        "{prefix}{}",
+        random_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 17)
+    )
+}
+
 pub(crate) fn already_exists(message: String) -> KmsError {
     KmsError::new(ErrorCode::AlreadyExistsException, message)
 }
 
 impl Kms {
+    /// Writes a new user or role record; AlreadyExistsException if `arn` exists.
+    pub(crate) fn insert_new(
+        &self,
+        address: RecordKey,
+        value: Vec<u8>,
+        arn: &str,
+    ) -> Result<(), KmsError> {
+        let mut batch = Batch::new();
+        batch.put(address, value, Expect::Absent);
+        match self.store.commit(batch) {
+            Ok(_) => Ok(()),
+            Err(StoreError::Conflict(_)) => Err(already_exists(format!("{arn} already exists."))),
+            Err(err) => Err(CoreError::from(err).into()),
+        }
+    }
+
     /// The principal and secret behind an access key id, if the key exists.
     pub fn access_key(
         &self,
@@ -276,29 +300,18 @@ impl Kms {
             account_id: account_id.to_string(),
             name: name.to_string(),
             arn: self.arns.user(account_id, name),
-            user_id: format!(
-                "AIDA{}",
-                random_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 17)
-            ),
+            user_id: unique_id("AIDA"),
             created: self.now(),
             administrator,
             policies: Default::default(),
             tags: Vec::new(),
         };
-        let mut batch = Batch::new();
-        batch.put(
+        self.insert_new(
             user_address(account_id, name),
             records::encode(&record),
-            Expect::Absent,
-        );
-        match self.store.commit(batch) {
-            Ok(_) => Ok(user_info(&record)),
-            Err(StoreError::Conflict(_)) => Err(already_exists(format!(
-                "User {} already exists.",
-                record.arn
-            ))),
-            Err(err) => Err(CoreError::from(err).into()),
-        }
+            &record.arn,
+        )?;
+        Ok(user_info(&record))
     }
 
     /// The users of one account, by name.
