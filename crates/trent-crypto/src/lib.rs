@@ -10,10 +10,12 @@
 //! - [`wrap`]: [`WrappingKey`], AES-256-GCM bound to a record identity (root and domain keys).
 //! - [`root_key`]: where the root key comes from (today: a `0600` file).
 //! - [`ciphertext`]: the v1 symmetric ciphertext blob and [`SymmetricKey`].
+//! - [`asymmetric`]: RSA, ECC, Ed25519, ML-DSA and HMAC keys: signatures, OAEP, ECDH, MACs.
 //!
 //! Deliberately not here: key lookup and caching, key state, authorization, KMS size limits,
 //! persisted record formats (all `trent-core`), and anything HTTP.
 
+pub mod asymmetric;
 pub mod ciphertext;
 pub mod error;
 pub mod random;
