@@ -536,7 +536,7 @@ impl PrivateKey {
             return Err(CryptoError::InvalidPublicKey);
         }
         let peer = agreement::UnparsedPublicKey::new(private.algorithm(), peer_spki);
-        agreement::agree(private, &peer, CryptoError::InvalidPublicKey, |secret| {
+        agreement::agree(private, peer, CryptoError::InvalidPublicKey, |secret| {
             Ok(Secret::new(secret.to_vec()))
         })
     }
