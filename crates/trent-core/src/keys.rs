@@ -9,7 +9,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
-use trent_crypto::SymmetricKey;
+use trent_crypto::asymmetric::{AsymmetricSpec, HmacSpec, PrivateKey, generate_private_key};
+use trent_crypto::{Secret, SymmetricKey};
 use trent_protocol::KmsError;
 use trent_store::{Batch, Expect, ListQuery, RecordKey, StoreError};
 
@@ -17,18 +18,27 @@ use crate::ids::{self, Accept, KeyRef};
 use crate::records::{self, GrantRecord, KeyOwnerRecord, KeyRecord, MaterialRecord, kind};
 use crate::{Caller, CoreError, Kms, errors};
 
+/// Unwrapped key material of one version, parsed once for every request.
+#[derive(Debug)]
+pub enum Material {
+    Symmetric(SymmetricKey),
+    /// An asymmetric private key (RSA, ECC, Ed25519, ML-DSA).
+    Private(PrivateKey),
+    Hmac(HmacSpec, Secret),
+}
+
 /// A key as operations use it: metadata, its ARN and every material version, unwrapped.
 #[derive(Debug)]
 pub struct LoadedKey {
     pub record: KeyRecord,
     pub arn: String,
-    pub materials: BTreeMap<u32, SymmetricKey>,
+    pub materials: BTreeMap<u32, Material>,
     /// The key's grants, so grant checks on the hot path stay in memory.
     pub grants: Vec<GrantRecord>,
 }
 
 impl LoadedKey {
-    pub fn current_material(&self) -> Result<(u32, &SymmetricKey), CoreError> {
+    pub fn current_material(&self) -> Result<(u32, &Material), CoreError> {
         let version = self.record.current_version;
         self.materials
             .get(&version)
@@ -36,6 +46,39 @@ impl LoadedKey {
             .ok_or_else(|| {
                 CoreError::Corrupt(format!("key {} lacks its current material", self.arn))
             })
+    }
+
+    /// The current symmetric material (for keys whose spec is SYMMETRIC_DEFAULT).
+    pub fn current_symmetric(&self) -> Result<(u32, &SymmetricKey), CoreError> {
+        match self.current_material()? {
+            (version, Material::Symmetric(key)) => Ok((version, key)),
+            _ => Err(CoreError::Corrupt(format!(
+                "key {} is not symmetric",
+                self.arn
+            ))),
+        }
+    }
+
+    /// The private key of an asymmetric key.
+    pub fn private_key(&self) -> Result<&PrivateKey, CoreError> {
+        match self.current_material()? {
+            (_, Material::Private(key)) => Ok(key),
+            _ => Err(CoreError::Corrupt(format!(
+                "key {} is not asymmetric",
+                self.arn
+            ))),
+        }
+    }
+
+    /// The secret and spec of an HMAC key.
+    pub fn hmac_key(&self) -> Result<(HmacSpec, &Secret), CoreError> {
+        match self.current_material()? {
+            (_, Material::Hmac(spec, secret)) => Ok((*spec, secret)),
+            _ => Err(CoreError::Corrupt(format!(
+                "key {} is not an HMAC key",
+                self.arn
+            ))),
+        }
     }
 }
 
@@ -110,6 +153,34 @@ pub fn key_material_id(key_id: &str, version: u32) -> String {
     ))
 }
 
+/// Fresh material for a key of `key_spec` (a wire name), as the bytes that get wrapped: an
+/// AES-256 key, PKCS#8 for asymmetric keys, or an HMAC secret.
+fn new_material_bytes(key_spec: &str) -> Result<Secret, CoreError> {
+    if let Some(spec) = AsymmetricSpec::from_name(key_spec) {
+        return generate_private_key(spec)
+            .map_err(|err| CoreError::Invalid(format!("generating a {key_spec} key: {err}")));
+    }
+    if let Some(spec) = HmacSpec::from_name(key_spec) {
+        return Ok(spec.generate());
+    }
+    Ok(SymmetricKey::generate().to_secret())
+}
+
+/// Parses unwrapped material of a key of `key_spec`.
+fn material_of(key_spec: &str, secret: Secret) -> Option<Material> {
+    if let Some(spec) = AsymmetricSpec::from_name(key_spec) {
+        return PrivateKey::from_pkcs8(spec, secret.expose())
+            .ok()
+            .map(Material::Private);
+    }
+    if let Some(spec) = HmacSpec::from_name(key_spec) {
+        return Some(Material::Hmac(spec, secret));
+    }
+    SymmetricKey::from_bytes(secret.expose())
+        .ok()
+        .map(Material::Symmetric)
+}
+
 impl Kms {
     /// The key with this id in `region`, from the cache or the store.
     pub(crate) fn load_key(
@@ -146,7 +217,7 @@ impl Kms {
         Ok(Some(key))
     }
 
-    fn load_materials(&self, record: &KeyRecord) -> Result<BTreeMap<u32, SymmetricKey>, CoreError> {
+    fn load_materials(&self, record: &KeyRecord) -> Result<BTreeMap<u32, Material>, CoreError> {
         let prefix = format!("{}/", record.key_id);
         let mut materials = BTreeMap::new();
         let mut after: Option<String> = None;
@@ -173,9 +244,10 @@ impl Kms {
                 let secret = self.domain_key.unwrap(&aad, &wrapped).map_err(|_| {
                     CoreError::Corrupt(format!("material {:?} does not unwrap", stored.key))
                 })?;
-                let key = SymmetricKey::from_bytes(secret.expose())
-                    .map_err(|_| CoreError::Corrupt(format!("material {:?} length", stored.key)))?;
-                materials.insert(material.version, key);
+                let parsed = material_of(&record.key_spec, secret).ok_or_else(|| {
+                    CoreError::Corrupt(format!("material {:?} does not parse", stored.key))
+                })?;
+                materials.insert(material.version, parsed);
             }
             match page.last() {
                 Some(last) if full => after = Some(last.key.id.clone()),
@@ -284,10 +356,10 @@ impl Kms {
         version: u32,
         rotation_type: Option<&str>,
         batch: &mut Batch,
-    ) {
-        let material = SymmetricKey::generate();
+    ) -> Result<(), CoreError> {
+        let material = new_material_bytes(&record.key_spec)?;
         let aad = material_aad(&record.account, &record.region, &record.key_id, version);
-        let wrapped = self.domain_key.wrap(&aad, material.to_secret().expose());
+        let wrapped = self.domain_key.wrap(&aad, material.expose());
         let stored = MaterialRecord {
             v: records::VERSION,
             version,
@@ -300,6 +372,7 @@ impl Kms {
             records::encode(&stored),
             Expect::Absent,
         );
+        Ok(())
     }
 
     /// Every material record of a key, oldest first (for ListKeyRotations).

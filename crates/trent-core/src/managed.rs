@@ -161,7 +161,7 @@ impl Kms {
             }),
             Expect::Absent,
         );
-        self.new_material(&record, 1, None, &mut batch);
+        self.new_material(&record, 1, None, &mut batch)?;
         match self.store.commit(batch) {
             Ok(_) => {
                 tracing::info!(alias, key_id = %key_id, "created an AWS-managed key on first use");

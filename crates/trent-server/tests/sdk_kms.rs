@@ -829,7 +829,7 @@ async fn unsupported_operations_and_parameters_say_so() {
     let client = dev_client(&server).await;
     let err = client
         .create_key()
-        .key_spec(aws_sdk_kms::types::KeySpec::Rsa2048)
+        .key_spec(aws_sdk_kms::types::KeySpec::Sm2)
         .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
         .send()
         .await

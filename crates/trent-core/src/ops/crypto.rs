@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use trent_crypto::asymmetric::OaepHash;
 use trent_crypto::{EncryptionContext, Secret, random_bytes};
 use trent_protocol::{
     Blob, DataKeySpec, DecryptRequest, DecryptResponse, DryRunModifierType, EncryptRequest,
@@ -16,7 +17,7 @@ use trent_protocol::{
 
 use super::require_enabled;
 use crate::ids::{Accept, key_id_bytes, key_ids_from_bytes};
-use crate::keys::{LoadedKey, key_material_id};
+use crate::keys::{LoadedKey, Material, key_material_id};
 use crate::{Caller, CoreError, Kms, errors};
 
 /// A ciphertext opened by Decrypt or ReEncrypt.
@@ -47,17 +48,35 @@ fn no_context() -> EncryptionContext {
     EncryptionContext::new()
 }
 
-/// Symmetric keys use SYMMETRIC_DEFAULT, the default when the request names no algorithm.
-fn check_symmetric_algorithm(
+/// Checks the algorithm a request names (SYMMETRIC_DEFAULT when it names none) against the
+/// key: symmetric keys take SYMMETRIC_DEFAULT, RSA keys RSAES_OAEP_SHA_1/256 and only for
+/// Encrypt and Decrypt. Returns the OAEP hash for an RSA key.
+fn check_encryption_algorithm(
     key: &LoadedKey,
     algorithm: Option<&EncryptionAlgorithmSpec>,
-) -> Result<(), KmsError> {
+    operation: &str,
+) -> Result<Option<OaepHash>, KmsError> {
+    let algorithm = algorithm.unwrap_or(&EncryptionAlgorithmSpec::SymmetricDefault);
+    let incompatible = || errors::algorithm_incompatible(algorithm.as_str(), &key.record.key_spec);
+    if key.record.key_spec == "SYMMETRIC_DEFAULT" {
+        return match algorithm {
+            EncryptionAlgorithmSpec::SymmetricDefault => Ok(None),
+            _ => Err(incompatible()),
+        };
+    }
+    if !matches!(operation, "Encrypt" | "Decrypt") {
+        return Err(KmsError::new(
+            ErrorCode::InvalidKeyUsageException,
+            format!(
+                "{} key KeySpec is {} which is not valid for {operation}.",
+                key.arn, key.record.key_spec
+            ),
+        ));
+    }
     match algorithm {
-        None | Some(EncryptionAlgorithmSpec::SymmetricDefault) => Ok(()),
-        Some(other) => Err(errors::algorithm_incompatible(
-            other.as_str(),
-            &key.record.key_spec,
-        )),
+        EncryptionAlgorithmSpec::RsaesOaepSha1 => Ok(Some(OaepHash::Sha1)),
+        EncryptionAlgorithmSpec::RsaesOaepSha256 => Ok(Some(OaepHash::Sha256)),
+        _ => Err(incompatible()),
     }
 }
 
@@ -99,17 +118,17 @@ impl Kms {
         self.authorize_with_context(caller, action, &key, Some(context))?;
         require_enabled(&key)?;
         check_usage(&key, operation)?;
-        check_symmetric_algorithm(&key, algorithm)?;
+        check_encryption_algorithm(&key, algorithm, operation)?;
         Ok(key)
     }
 
-    fn seal(
+    pub(crate) fn seal(
         &self,
         key: &LoadedKey,
         context: &EncryptionContext,
         plaintext: &[u8],
     ) -> Result<(Vec<u8>, u32), KmsError> {
-        let (version, material) = key.current_material()?;
+        let (version, material) = key.current_symmetric()?;
         let key_id = key_id_bytes(&key.record.key_id)
             .ok_or_else(|| CoreError::Corrupt(format!("key id {}", key.record.key_id)))?;
         Ok((
@@ -161,11 +180,11 @@ impl Kms {
         }
         require_enabled(&key)?;
         check_usage(&key, "Decrypt")?;
-        check_symmetric_algorithm(&key, algorithm)?;
-        let material = key
-            .materials
-            .get(&header.material_version)
-            .ok_or_else(errors::invalid_ciphertext)?;
+        check_encryption_algorithm(&key, algorithm, "Decrypt")?;
+        let Some(Material::Symmetric(material)) = key.materials.get(&header.material_version)
+        else {
+            return Err(errors::invalid_ciphertext());
+        };
         let plaintext = trent_crypto::decrypt(material, blob, context)
             .map_err(|_| errors::invalid_ciphertext())?;
         Ok(Opened {
@@ -200,6 +219,11 @@ impl Kms {
             .as_ref()
             .map(SensitiveBlob::expose)
             .unwrap_or_default();
+        if let Some(hash) =
+            check_encryption_algorithm(&key, request.encryption_algorithm.as_ref(), "Encrypt")?
+        {
+            return self.encrypt_asymmetric(&key, hash, &context, plaintext);
+        }
         let (ciphertext, _) = self.seal(&key, &context, plaintext)?;
         Ok(EncryptResponse {
             ciphertext_blob: Some(Blob(ciphertext)),
@@ -208,11 +232,92 @@ impl Kms {
         })
     }
 
+    /// RSA-OAEP encryption with an asymmetric ENCRYPT_DECRYPT key: a raw OAEP ciphertext.
+    fn encrypt_asymmetric(
+        &self,
+        key: &LoadedKey,
+        hash: OaepHash,
+        context: &EncryptionContext,
+        plaintext: &[u8],
+    ) -> Result<EncryptResponse, KmsError> {
+        if !context.is_empty() {
+            return Err(errors::validation(
+                "EncryptionContext is not supported for asymmetric KMS keys.",
+            ));
+        }
+        let algorithm = match hash {
+            OaepHash::Sha1 => EncryptionAlgorithmSpec::RsaesOaepSha1,
+            OaepHash::Sha256 => EncryptionAlgorithmSpec::RsaesOaepSha256,
+        };
+        let private = key.private_key()?;
+        let ciphertext = private.encrypt(hash, plaintext).map_err(|_| {
+            errors::validation(format!(
+                "Algorithm {} and key spec {} cannot encrypt data larger than {} bytes.",
+                algorithm.as_str(),
+                key.record.key_spec,
+                hash.max_plaintext(private.spec()).unwrap_or(0)
+            ))
+        })?;
+        Ok(EncryptResponse {
+            ciphertext_blob: Some(Blob(ciphertext)),
+            key_id: Some(key.arn.clone()),
+            encryption_algorithm: Some(algorithm),
+        })
+    }
+
+    /// Decrypt with an asymmetric key, which the request must name.
+    fn decrypt_asymmetric(
+        &self,
+        caller: &Caller,
+        key: Arc<LoadedKey>,
+        request: &DecryptRequest,
+    ) -> Result<DecryptResponse, KmsError> {
+        let context = request.encryption_context.clone().unwrap_or_default();
+        self.authorize_with_context(caller, "kms:Decrypt", &key, Some(&context))?;
+        require_enabled(&key)?;
+        check_usage(&key, "Decrypt")?;
+        let hash =
+            check_encryption_algorithm(&key, request.encryption_algorithm.as_ref(), "Decrypt")?
+                .ok_or_else(|| CoreError::Corrupt(format!("key {} is not RSA", key.arn)))?;
+        if !context.is_empty() {
+            return Err(errors::invalid_ciphertext());
+        }
+        if request.dry_run == Some(true) {
+            return Err(errors::dry_run());
+        }
+        let blob = request
+            .ciphertext_blob
+            .as_ref()
+            .map(|b| b.0.as_slice())
+            .unwrap_or_default();
+        let plaintext = key
+            .private_key()?
+            .decrypt(hash, blob)
+            .map_err(|_| errors::invalid_ciphertext())?;
+        Ok(DecryptResponse {
+            key_id: Some(key.arn.clone()),
+            plaintext: Some(SensitiveBlob::new(plaintext.expose().to_vec())),
+            encryption_algorithm: request.encryption_algorithm.clone(),
+            key_material_id: None,
+            ciphertext_for_recipient: None,
+        })
+    }
+
     pub(crate) fn decrypt(
         &self,
         caller: &Caller,
         request: DecryptRequest,
     ) -> Result<DecryptResponse, KmsError> {
+        // A named asymmetric key decrypts a raw OAEP ciphertext; symmetric ciphertexts name
+        // their own key.
+        if let Some(key_id) = request.key_id.as_deref()
+            && let Ok(key) = self.resolve(caller, key_id, Accept::KeyOrAlias)
+            && key.record.key_spec != "SYMMETRIC_DEFAULT"
+            && key.record.key_usage == "ENCRYPT_DECRYPT"
+            && request.recipient.is_none()
+        {
+            return self.decrypt_asymmetric(caller, key, &request);
+        }
         if request.recipient.is_some() {
             return Err(recipient_unsupported());
         }

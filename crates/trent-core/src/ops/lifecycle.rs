@@ -72,11 +72,10 @@ impl Kms {
                 spec.as_str()
             )));
         }
-        if spec != KeySpec::SymmetricDefault {
-            return Err(errors::unsupported(format!(
-                "KeySpec {} is not supported by Trent yet; only SYMMETRIC_DEFAULT keys can be created.",
-                spec.as_str()
-            )));
+        if spec == KeySpec::Sm2 {
+            return Err(errors::unsupported(
+                "KeySpec SM2 is not supported by Trent (it is offered only in AWS China Regions, and no well-kept Rust library implements it).",
+            ));
         }
         if let Some(origin) = request
             .origin
@@ -157,7 +156,7 @@ impl Kms {
             records::encode(&record),
             Expect::Absent,
         );
-        self.new_material(&record, 1, None, &mut batch);
+        self.new_material(&record, 1, None, &mut batch)?;
         self.store.commit(batch).map_err(CoreError::from)?;
         Ok(CreateKeyResponse {
             key_metadata: Some(self.key_metadata(&record)),

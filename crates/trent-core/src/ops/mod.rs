@@ -6,6 +6,7 @@
 //! and do the work.
 
 mod aliases;
+mod asymmetric;
 mod crypto;
 mod grants;
 mod lifecycle;
@@ -17,8 +18,8 @@ pub(crate) use grants::{context_satisfies, grant_address};
 
 use base64::Engine as _;
 use trent_protocol::{
-    CustomerMasterKeySpec, EncryptionAlgorithmSpec, KeyManagerType, KeyMetadata, KeySpec, KeyState,
-    KeyUsageType, KmsError, OriginType, Request, Response, Timestamp,
+    CustomerMasterKeySpec, KeyManagerType, KeyMetadata, KeySpec, KeyState, KeyUsageType, KmsError,
+    OriginType, Request, Response, Timestamp,
 };
 
 use crate::keys::{LoadedKey, key_material_id};
@@ -106,6 +107,16 @@ pub fn dispatch(kms: &Kms, caller: &Caller, request: Request) -> Result<Response
             kms.revoke_grant(caller, r)?;
             A::RevokeGrant
         }
+        Q::Sign(r) => A::Sign(kms.sign(caller, r)?),
+        Q::Verify(r) => A::Verify(kms.verify(caller, r)?),
+        Q::GetPublicKey(r) => A::GetPublicKey(kms.get_public_key(caller, r)?),
+        Q::GenerateMac(r) => A::GenerateMac(kms.generate_mac(caller, r)?),
+        Q::VerifyMac(r) => A::VerifyMac(kms.verify_mac(caller, r)?),
+        Q::DeriveSharedSecret(r) => A::DeriveSharedSecret(kms.derive_shared_secret(caller, r)?),
+        Q::GenerateDataKeyPair(r) => A::GenerateDataKeyPair(kms.generate_data_key_pair(caller, r)?),
+        Q::GenerateDataKeyPairWithoutPlaintext(r) => A::GenerateDataKeyPairWithoutPlaintext(
+            kms.generate_data_key_pair_without_plaintext(caller, r)?,
+        ),
         Q::GetKeyLastUsage(r) => A::GetKeyLastUsage(kms.get_key_last_usage(caller, r)?),
         Q::DescribeCustomKeyStores(r) => {
             A::DescribeCustomKeyStores(kms.describe_custom_key_stores(r)?)
@@ -124,6 +135,8 @@ impl Kms {
     pub(crate) fn key_metadata(&self, record: &KeyRecord) -> KeyMetadata {
         let state = KeyState::from(record.state.as_str());
         let symmetric = record.key_spec == "SYMMETRIC_DEFAULT";
+        let (encryption_algorithms, signing_algorithms, mac_algorithms, key_agreement_algorithms) =
+            asymmetric::algorithm_lists(&record.key_spec, &record.key_usage);
         KeyMetadata {
             aws_account_id: Some(record.account.clone()),
             key_id: record.key_id.clone(),
@@ -144,8 +157,10 @@ impl Kms {
             key_manager: Some(KeyManagerType::from(record.key_manager.as_str())),
             customer_master_key_spec: Some(CustomerMasterKeySpec::from(record.key_spec.as_str())),
             key_spec: Some(KeySpec::from(record.key_spec.as_str())),
-            encryption_algorithms: symmetric
-                .then(|| vec![EncryptionAlgorithmSpec::SymmetricDefault]),
+            encryption_algorithms,
+            signing_algorithms,
+            mac_algorithms,
+            key_agreement_algorithms,
             multi_region: Some(false),
             current_key_material_id: symmetric
                 .then(|| key_material_id(&record.key_id, record.current_version)),

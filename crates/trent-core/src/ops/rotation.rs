@@ -173,7 +173,7 @@ impl Kms {
                 record.rotation.anchor = now;
             }
             let version = record.current_version + 1;
-            self.new_material(record, version, Some(kind.as_str()), batch);
+            self.new_material(record, version, Some(kind.as_str()), batch)?;
             record.current_version = version;
             Ok(())
         })
