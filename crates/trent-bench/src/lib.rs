@@ -39,7 +39,7 @@
 //! ```
 
 pub mod args;
-mod client;
+pub mod client;
 mod engine;
 pub mod histogram;
 pub mod operations;

@@ -8,6 +8,7 @@ mod admin;
 mod api;
 mod auth;
 mod client;
+mod console;
 mod credentials;
 mod metrics;
 mod serve;
@@ -33,6 +34,9 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(serve::ServeArgs),
+    /// Load an AWS-KMS-compatible endpoint with SigV4-signed requests and report throughput and
+    /// latency (credentials from the usual AWS sources).
+    Bench(trent_bench::BenchArgs),
     /// Manage accounts, users and access keys on a running server (administrators only).
     Admin {
         #[command(flatten)]
@@ -159,6 +163,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Admin { target, command } => run_admin(target, command),
+        Command::Bench(args) => run_bench(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -167,6 +172,18 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+fn run_bench(args: &trent_bench::BenchArgs) -> anyhow::Result<()> {
+    let loaded = credentials::load(args.profile.as_deref())?;
+    let mut credentials =
+        trent_bench::Credentials::new(loaded.access_key_id, loaded.secret_access_key);
+    if let Some(token) = loaded.session_token {
+        credentials = credentials.with_session_token(token);
+    }
+    let report = trent_bench::run_blocking(args, credentials)?;
+    println!("{}", report.render(args.json));
+    Ok(())
 }
 
 fn run_admin(target: client::Target, command: AdminCommand) -> anyhow::Result<()> {

@@ -171,14 +171,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%bound, dev = args.dev, "listening");
 
     let kms = state.kms.clone();
-    let app = router(state);
+    let app = router(state.clone()).merge(trent_console::router(
+        Arc::new(crate::console::Backend(state)),
+        trent_console::ConsoleOptions {
+            secure_cookies: tls.is_some(),
+        },
+    ));
     let graceful = GracefulShutdown::new();
     let builder = auto::Builder::new(TokioExecutor::new());
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let (stream, _peer) = match accepted {
+                let (stream, peer) = match accepted {
                     Ok(accepted) => accepted,
                     Err(err) => {
                         tracing::warn!(error = %err, "accept failed");
@@ -186,7 +191,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let service = TowerToHyperService::new(app.clone());
+                // The console records the client's address (ConnectInfo).
+                let service = TowerToHyperService::new(tower::ServiceExt::map_request(
+                    app.clone(),
+                    move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                        request
+                    },
+                ));
                 let builder = builder.clone();
                 let watcher = graceful.watcher();
                 let tls = tls.clone();

@@ -120,3 +120,11 @@ async fn request_quota_answers_throttling_exception() {
     let (_, text) = raw_get(&server.endpoint, "/metrics");
     assert!(text.contains("trent_throttled_total"), "{text}");
 }
+
+#[test]
+fn the_console_is_served_by_trent_serve() {
+    let server = Server::dev();
+    let (status, body) = raw_get(&server.endpoint, "/console/sign-in");
+    assert_eq!(status, 200);
+    assert!(body.contains("Access key ID"), "{body}");
+}

@@ -1,0 +1,52 @@
+//! `trent bench` against a real server: every operation class runs, signs with the usual AWS
+//! credential sources, and reports JSON with the agreed fields.
+
+mod common;
+
+use common::{Server, trent};
+
+fn bench(server: &Server, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "bench",
+        "--endpoint",
+        &server.endpoint,
+        "--concurrency",
+        "2",
+        "--count",
+        "100",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let (ok, out, err) = trent(
+        &args,
+        &[
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+        ],
+    );
+    assert!(ok, "trent bench {extra:?}: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+#[test]
+fn bench_reports_json_for_symmetric_operations() {
+    let server = Server::dev();
+    for operation in [
+        "Encrypt",
+        "Decrypt",
+        "GenerateDataKey",
+        "ReEncrypt",
+        "DescribeKey",
+        "CreateKey",
+    ] {
+        let report = bench(&server, &["--operation", operation]);
+        assert_eq!(report["errors"], 0, "{operation}: {report}");
+        assert_eq!(report["requests"], 100, "{operation}: {report}");
+        for field in ["req_per_s", "p50_ms", "p90_ms", "p99_ms", "p999_ms"] {
+            assert!(
+                report[field].as_f64().is_some_and(|v| v > 0.0),
+                "{operation}: {field} in {report}"
+            );
+        }
+    }
+}
