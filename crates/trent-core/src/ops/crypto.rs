@@ -91,6 +91,16 @@ fn check_usage(key: &LoadedKey, operation: &str) -> Result<(), KmsError> {
     Ok(())
 }
 
+/// The ciphertext Decrypt and ReEncrypt need unless they only dry-run authorization (the model
+/// cannot mark it required, so the front end's wording is reproduced here).
+fn required_ciphertext(blob: Option<&Blob>) -> Result<&[u8], KmsError> {
+    blob.map(|b| b.0.as_slice()).ok_or_else(|| {
+        errors::validation(
+            "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null",
+        )
+    })
+}
+
 /// What AWS answers for a ciphertext whose key this caller cannot find or use.
 fn unknown_ciphertext_key() -> KmsError {
     KmsError::new(
@@ -348,15 +358,11 @@ impl Kms {
             )?;
             return Err(errors::dry_run());
         }
-        let Some(blob) = request.ciphertext_blob.as_ref() else {
-            return Err(errors::validation(
-                "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null",
-            ));
-        };
+        let blob = required_ciphertext(request.ciphertext_blob.as_ref())?;
         let context = request.encryption_context.unwrap_or_default();
         let opened = self.open_ciphertext(
             caller,
-            &blob.0,
+            blob,
             &context,
             request.key_id.as_deref(),
             "kms:Decrypt",
@@ -416,15 +422,11 @@ impl Kms {
             )?;
             return Err(errors::dry_run());
         }
-        let Some(blob) = request.ciphertext_blob.as_ref() else {
-            return Err(errors::validation(
-                "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null",
-            ));
-        };
+        let blob = required_ciphertext(request.ciphertext_blob.as_ref())?;
         let source_context = request.source_encryption_context.unwrap_or_default();
         let opened = self.open_ciphertext(
             caller,
-            &blob.0,
+            blob,
             &source_context,
             request.source_key_id.as_deref(),
             "kms:ReEncryptFrom",
