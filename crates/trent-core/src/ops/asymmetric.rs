@@ -72,6 +72,10 @@ fn message_error(err: trent_crypto::CryptoError, algorithm: SigningAlgorithm) ->
             "The message type is not valid for signing algorithm {}.",
             algorithm.name()
         )),
+        E::ExternalMuLength => errors::validation(format!(
+            "The EXTERNAL_MU message must be 64 bytes for algorithm {}.",
+            algorithm.name()
+        )),
         E::UnsupportedAlgorithm => errors::unsupported(format!(
             "Trent does not support {} with this message type yet.",
             algorithm.name()
@@ -416,7 +420,7 @@ impl Kms {
         let spec = spec
             .cloned()
             .unwrap_or(DataKeyPairSpec::Unknown(String::new()));
-        let Some(pair_spec) = AsymmetricSpec::from_name(spec.as_str()) else {
+        let Ok(pair_spec) = trent_crypto::DataKeyPairSpec::from_name(spec.as_str()) else {
             return Err(errors::unsupported(format!(
                 "KeyPairSpec {} is not supported by Trent.",
                 spec.as_str()
@@ -425,7 +429,7 @@ impl Kms {
         if dry_run {
             return Err(errors::dry_run());
         }
-        let (private, public) = crypto::generate_key_pair(pair_spec)
+        let (private, public) = trent_crypto::generate_data_key_pair(pair_spec)
             .map_err(|err| CoreError::Invalid(format!("data key pair: {err}")))?;
         let (ciphertext, version) = self.seal(&key, context, private.expose())?;
         Ok(NewKeyPair {
