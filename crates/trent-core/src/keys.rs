@@ -23,7 +23,7 @@ use crate::{Caller, CoreError, Kms, errors};
 pub enum Material {
     Symmetric(SymmetricKey),
     /// An asymmetric private key (RSA, ECC, Ed25519, ML-DSA).
-    Private(PrivateKey),
+    Private(Box<PrivateKey>),
     Hmac(HmacSpec, Secret),
 }
 
@@ -171,7 +171,7 @@ fn material_of(key_spec: &str, secret: Secret) -> Option<Material> {
     if let Some(spec) = AsymmetricSpec::from_name(key_spec) {
         return PrivateKey::from_pkcs8(spec, secret.expose())
             .ok()
-            .map(Material::Private);
+            .map(|key| Material::Private(Box::new(key)));
     }
     if let Some(spec) = HmacSpec::from_name(key_spec) {
         return Some(Material::Hmac(spec, secret));
