@@ -238,7 +238,7 @@ fn pacer(schedule: &Schedule, releases: &Releases) {
         std::thread::sleep(
             wake_at
                 .saturating_duration_since(Instant::now())
-                .min(LONGEST_NAP),
+                .clamp(SHORTEST_NAP, LONGEST_NAP),
         );
     }
     releases.permits.close();
