@@ -276,3 +276,73 @@ async fn every_operation_through_aws_sdk_kms() {
         .unwrap_err();
     assert_eq!(error_of(&err).0, "DisabledException");
 }
+
+/// ReEncrypt between symmetric and RSA keys, both ways.
+#[tokio::test(flavor = "multi_thread")]
+async fn re_encrypt_to_and_from_rsa_keys() {
+    use aws_sdk_kms::primitives::Blob;
+    use aws_sdk_kms::types::{EncryptionAlgorithmSpec, KeySpec, KeyUsageType};
+    use common::dev_client;
+
+    let server = Server::dev();
+    let client = dev_client(&server).await;
+    let symmetric = client.create_key().send().await.unwrap();
+    let symmetric = symmetric.key_metadata().unwrap().key_id().to_string();
+    let rsa = client
+        .create_key()
+        .key_spec(KeySpec::Rsa3072)
+        .key_usage(KeyUsageType::EncryptDecrypt)
+        .send()
+        .await
+        .unwrap();
+    let rsa = rsa.key_metadata().unwrap().key_id().to_string();
+
+    let sealed = client
+        .encrypt()
+        .key_id(&symmetric)
+        .plaintext(Blob::new(b"moving".to_vec()))
+        .send()
+        .await
+        .unwrap();
+    let to_rsa = client
+        .re_encrypt()
+        .ciphertext_blob(sealed.ciphertext_blob().unwrap().clone())
+        .destination_key_id(&rsa)
+        .destination_encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        to_rsa.destination_encryption_algorithm(),
+        Some(&EncryptionAlgorithmSpec::RsaesOaepSha1)
+    );
+    assert_eq!(to_rsa.ciphertext_blob().unwrap().as_ref().len(), 384);
+    assert!(to_rsa.destination_key_material_id().is_none());
+
+    let back = client
+        .re_encrypt()
+        .ciphertext_blob(to_rsa.ciphertext_blob().unwrap().clone())
+        .source_key_id(&rsa)
+        .source_encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha1)
+        .destination_key_id(&symmetric)
+        .send()
+        .await
+        .unwrap();
+    let opened = client
+        .decrypt()
+        .ciphertext_blob(back.ciphertext_blob().unwrap().clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.plaintext().unwrap().as_ref(), b"moving");
+
+    // Data keys stay symmetric-only.
+    let err = client
+        .generate_data_key()
+        .key_id(&rsa)
+        .number_of_bytes(32)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(common::error_of(&err).0, "InvalidKeyUsageException");
+}

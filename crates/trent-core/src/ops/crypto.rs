@@ -50,7 +50,7 @@ fn no_context() -> EncryptionContext {
 
 /// Checks the algorithm a request names (SYMMETRIC_DEFAULT when it names none) against the
 /// key: symmetric keys take SYMMETRIC_DEFAULT, RSA keys RSAES_OAEP_SHA_1/256 and only for
-/// Encrypt and Decrypt. Returns the OAEP hash for an RSA key.
+/// Encrypt, Decrypt and ReEncrypt (not data keys). Returns the OAEP hash for an RSA key.
 fn check_encryption_algorithm(
     key: &LoadedKey,
     algorithm: Option<&EncryptionAlgorithmSpec>,
@@ -64,7 +64,7 @@ fn check_encryption_algorithm(
             _ => Err(incompatible()),
         };
     }
-    if !matches!(operation, "Encrypt" | "Decrypt") {
+    if !matches!(operation, "Encrypt" | "Decrypt" | "ReEncrypt") {
         return Err(KmsError::new(
             ErrorCode::InvalidKeyUsageException,
             format!(
@@ -275,42 +275,34 @@ impl Kms {
         })
     }
 
-    /// Decrypt with an asymmetric key, which the request must name.
+    /// Decrypts a raw OAEP ciphertext with an asymmetric key the request named (Decrypt, and
+    /// ReEncrypt's source).
+    #[allow(clippy::too_many_arguments)]
     fn decrypt_asymmetric(
         &self,
         caller: &Caller,
         key: Arc<LoadedKey>,
-        request: &DecryptRequest,
-    ) -> Result<DecryptResponse, KmsError> {
-        let context = request.encryption_context.clone().unwrap_or_default();
-        self.authorize_with_context(caller, "kms:Decrypt", &key, Some(&context))?;
+        action: &str,
+        blob: &[u8],
+        context: &EncryptionContext,
+        algorithm: Option<&EncryptionAlgorithmSpec>,
+        dry_run: bool,
+    ) -> Result<Secret, KmsError> {
+        self.authorize_with_context(caller, action, &key, Some(context))?;
         require_enabled(&key)?;
         check_usage(&key, "Decrypt")?;
-        let hash =
-            check_encryption_algorithm(&key, request.encryption_algorithm.as_ref(), "Decrypt")?
-                .ok_or_else(|| CoreError::Corrupt(format!("key {} is not RSA", key.arn)))?;
+        let hash = check_encryption_algorithm(&key, algorithm, "Decrypt")?
+            .ok_or_else(|| CoreError::Corrupt(format!("key {} is not RSA", key.arn)))?;
         if !context.is_empty() {
             return Err(errors::invalid_ciphertext());
         }
-        if request.dry_run == Some(true) {
+        if dry_run {
             return Err(errors::dry_run());
         }
-        let blob = request
-            .ciphertext_blob
-            .as_ref()
-            .map(|b| b.0.as_slice())
-            .unwrap_or_default();
-        let plaintext = key
+        Ok(key
             .private_key()?
             .decrypt(hash, blob)
-            .map_err(|_| errors::invalid_ciphertext())?;
-        Ok(DecryptResponse {
-            key_id: Some(key.arn.clone()),
-            plaintext: Some(SensitiveBlob::new(plaintext.expose().to_vec())),
-            encryption_algorithm: request.encryption_algorithm.clone(),
-            key_material_id: None,
-            ciphertext_for_recipient: None,
-        })
+            .map_err(|_| errors::invalid_ciphertext())?)
     }
 
     pub(crate) fn decrypt(
@@ -326,7 +318,25 @@ impl Kms {
             && key.record.key_usage == "ENCRYPT_DECRYPT"
             && request.recipient.is_none()
         {
-            return self.decrypt_asymmetric(caller, key, &request);
+            let plaintext = self.decrypt_asymmetric(
+                caller,
+                key.clone(),
+                "kms:Decrypt",
+                required_ciphertext(request.ciphertext_blob.as_ref())?,
+                request
+                    .encryption_context
+                    .as_ref()
+                    .unwrap_or(&EncryptionContext::new()),
+                request.encryption_algorithm.as_ref(),
+                request.dry_run == Some(true),
+            )?;
+            return Ok(DecryptResponse {
+                key_id: Some(key.arn.clone()),
+                plaintext: Some(SensitiveBlob::new(plaintext.expose().to_vec())),
+                encryption_algorithm: request.encryption_algorithm.clone(),
+                key_material_id: None,
+                ciphertext_for_recipient: None,
+            });
         }
         if request.recipient.is_some() {
             return Err(recipient_unsupported());
@@ -423,35 +433,89 @@ impl Kms {
             return Err(errors::dry_run());
         }
         let blob = required_ciphertext(request.ciphertext_blob.as_ref())?;
-        let source_context = request.source_encryption_context.unwrap_or_default();
-        let opened = self.open_ciphertext(
-            caller,
-            blob,
-            &source_context,
-            request.source_key_id.as_deref(),
-            "kms:ReEncryptFrom",
-            request.source_encryption_algorithm.as_ref(),
-        )?;
-        if dry_run {
-            return Err(errors::dry_run());
-        }
+        let source_context = request
+            .source_encryption_context
+            .clone()
+            .unwrap_or_default();
+        // An asymmetric source must be named; its ciphertext is raw OAEP.
+        let asymmetric_source = request
+            .source_key_id
+            .as_deref()
+            .and_then(|id| self.resolve(caller, id, Accept::KeyOrAlias).ok())
+            .filter(|key| key.record.key_spec != "SYMMETRIC_DEFAULT");
+        let (source_key, source_version, plaintext) = match asymmetric_source {
+            Some(key) => {
+                let decrypted = self.decrypt_asymmetric(
+                    caller,
+                    key.clone(),
+                    "kms:ReEncryptFrom",
+                    blob,
+                    &source_context,
+                    request.source_encryption_algorithm.as_ref(),
+                    dry_run,
+                )?;
+                (key, None, decrypted)
+            }
+            None => {
+                let opened = self.open_ciphertext(
+                    caller,
+                    blob,
+                    &source_context,
+                    request.source_key_id.as_deref(),
+                    "kms:ReEncryptFrom",
+                    request.source_encryption_algorithm.as_ref(),
+                )?;
+                if dry_run {
+                    return Err(errors::dry_run());
+                }
+                (opened.key, Some(opened.version), opened.plaintext)
+            }
+        };
         let destination_context = request.destination_encryption_context.unwrap_or_default();
-        let (ciphertext, version) = self.seal(
+        let destination_hash = check_encryption_algorithm(
             &destination,
-            &destination_context,
-            opened.plaintext.expose(),
+            request.destination_encryption_algorithm.as_ref(),
+            "ReEncrypt",
         )?;
+        let (ciphertext, destination_version, destination_algorithm) = match destination_hash {
+            Some(hash) => {
+                let sealed = self.encrypt_asymmetric(
+                    &destination,
+                    hash,
+                    &destination_context,
+                    plaintext.expose(),
+                )?;
+                (
+                    sealed.ciphertext_blob.map(|b| b.0).unwrap_or_default(),
+                    None,
+                    sealed.encryption_algorithm,
+                )
+            }
+            None => {
+                let (ciphertext, version) =
+                    self.seal(&destination, &destination_context, plaintext.expose())?;
+                (
+                    ciphertext,
+                    Some(version),
+                    Some(EncryptionAlgorithmSpec::SymmetricDefault),
+                )
+            }
+        };
         Ok(ReEncryptResponse {
             ciphertext_blob: Some(Blob(ciphertext)),
-            source_key_id: Some(opened.key.arn.clone()),
+            source_key_id: Some(source_key.arn.clone()),
             key_id: Some(destination.arn.clone()),
-            source_encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
-            destination_encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
-            source_key_material_id: Some(key_material_id(
-                &opened.key.record.key_id,
-                opened.version,
-            )),
-            destination_key_material_id: Some(key_material_id(&destination.record.key_id, version)),
+            source_encryption_algorithm: Some(
+                request
+                    .source_encryption_algorithm
+                    .clone()
+                    .unwrap_or(EncryptionAlgorithmSpec::SymmetricDefault),
+            ),
+            destination_encryption_algorithm: destination_algorithm,
+            source_key_material_id: source_version
+                .map(|version| key_material_id(&source_key.record.key_id, version)),
+            destination_key_material_id: destination_version
+                .map(|version| key_material_id(&destination.record.key_id, version)),
         })
     }
 
