@@ -299,10 +299,9 @@ impl Kms {
         if dry_run {
             return Err(errors::dry_run());
         }
-        Ok(key
-            .private_key()?
+        key.private_key()?
             .decrypt(hash, blob)
-            .map_err(|_| errors::invalid_ciphertext())?)
+            .map_err(|_| errors::invalid_ciphertext())
     }
 
     pub(crate) fn decrypt(
