@@ -243,12 +243,14 @@ impl Kms {
         caller: &Caller,
         request: GenerateMacRequest,
     ) -> Result<GenerateMacResponse, KmsError> {
-        let key = self.usable_key(caller, request.key_id.as_deref(), "kms:GenerateMac")?;
-        require_usage(&key, "GENERATE_VERIFY_MAC", "GenerateMac")?;
-        let (spec, secret) = self.mac_key(&key, request.mac_algorithm.as_ref())?;
-        if request.dry_run == Some(true) {
-            return Err(errors::dry_run());
-        }
+        let key = self.mac_key(
+            caller,
+            request.key_id.as_deref(),
+            "GenerateMac",
+            request.mac_algorithm.as_ref(),
+            request.dry_run == Some(true),
+        )?;
+        let (spec, secret) = key.hmac_key()?;
         let message = request
             .message
             .as_ref()
@@ -266,12 +268,14 @@ impl Kms {
         caller: &Caller,
         request: VerifyMacRequest,
     ) -> Result<VerifyMacResponse, KmsError> {
-        let key = self.usable_key(caller, request.key_id.as_deref(), "kms:VerifyMac")?;
-        require_usage(&key, "GENERATE_VERIFY_MAC", "VerifyMac")?;
-        let (spec, secret) = self.mac_key(&key, request.mac_algorithm.as_ref())?;
-        if request.dry_run == Some(true) {
-            return Err(errors::dry_run());
-        }
+        let key = self.mac_key(
+            caller,
+            request.key_id.as_deref(),
+            "VerifyMac",
+            request.mac_algorithm.as_ref(),
+            request.dry_run == Some(true),
+        )?;
+        let (spec, secret) = key.hmac_key()?;
         let message = request
             .message
             .as_ref()
@@ -292,18 +296,27 @@ impl Kms {
         })
     }
 
-    /// The HMAC key's spec and secret, if `requested` is its algorithm.
-    fn mac_key<'k>(
+    /// The checks GenerateMac and VerifyMac share: an enabled HMAC key whose one algorithm is
+    /// the requested one, then DryRun.
+    fn mac_key(
         &self,
-        key: &'k LoadedKey,
+        caller: &Caller,
+        key_id: Option<&str>,
+        operation: &str,
         requested: Option<&MacAlgorithmSpec>,
-    ) -> Result<(crypto::HmacSpec, &'k trent_crypto::Secret), KmsError> {
-        let (spec, secret) = key.hmac_key()?;
+        dry_run: bool,
+    ) -> Result<std::sync::Arc<LoadedKey>, KmsError> {
+        let key = self.usable_key(caller, key_id, &format!("kms:{operation}"))?;
+        require_usage(&key, "GENERATE_VERIFY_MAC", operation)?;
+        let (spec, _) = key.hmac_key()?;
         let name = requested.map(MacAlgorithmSpec::as_str).unwrap_or("");
         if name != spec.mac_algorithm() {
             return Err(errors::algorithm_incompatible(name, &key.record.key_spec));
         }
-        Ok((spec, secret))
+        if dry_run {
+            return Err(errors::dry_run());
+        }
+        Ok(key)
     }
 
     pub(crate) fn derive_shared_secret(
