@@ -166,23 +166,35 @@ impl Journey {
             .unwrap_or_else(|err| panic!("cannot click {css}: {err}"));
     }
 
-    /// Clicks the button whose text is `label`, or else the link.
+    /// Clicks the button whose text is `label`, or else the link. The previous action may still
+    /// be replacing the page, so an element that went stale is looked up again (a few times).
     async fn press(&self, label: &str) {
         let visible = "[not(@aria-hidden='true')]";
         let button = format!("//button{visible}[normalize-space()='{label}']");
         let link = format!("//a{visible}[normalize-space()='{label}']");
-        let element = match self.browser.find(Locator::XPath(&button)).await {
-            Ok(element) => element,
-            Err(_) => self
-                .browser
-                .find(Locator::XPath(&link))
-                .await
-                .unwrap_or_else(|err| panic!("no button or link '{label}': {err}")),
-        };
-        element
-            .click()
-            .await
-            .unwrap_or_else(|err| panic!("cannot press '{label}': {err}"));
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let element = match self.browser.find(Locator::XPath(&button)).await {
+                Ok(element) => element,
+                Err(_) => match self.browser.find(Locator::XPath(&link)).await {
+                    Ok(element) => element,
+                    Err(err) if attempts < 5 => {
+                        let _ = err;
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                        continue;
+                    }
+                    Err(err) => panic!("no button or link '{label}': {err}"),
+                },
+            };
+            match element.click().await {
+                Ok(()) => return,
+                Err(err) if attempts < 5 && err.to_string().contains("stale") => {
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                Err(err) => panic!("cannot press '{label}': {err}"),
+            }
+        }
     }
 
     async fn fill(&self, css: &str, value: &str) {
