@@ -215,7 +215,8 @@ async fn a_server_that_hangs_up_costs_transport_errors_and_reconnects() {
         "{report}"
     );
     assert_eq!(report.ok, 40, "{report}");
-    assert!(report.reconnects >= 9, "{report}");
+    // Every hang-up but a worker's last one is followed by a reconnect (2 workers).
+    assert!(report.reconnects >= 8, "{report}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
