@@ -60,6 +60,12 @@ fn state_of(served: &Served, key: &str) -> String {
 #[tokio::test]
 async fn a_key_from_creation_to_deletion() {
     let served = serve(ConsoleOptions::default(), None).await;
+    // Key policies may name only principals that exist.
+    served
+        .backend
+        .kms
+        .create_user(&served.admin.account_id, "carol", false)
+        .expect("carol");
     let mut browser = Browser::new(&served.base);
     browser.sign_in(&served.admin).await;
     let token = browser.csrf_token().await;
@@ -162,7 +168,7 @@ async fn a_key_from_creation_to_deletion() {
         "{}",
         structural.body
     );
-    assert!(structural.body.contains("Effect must be Allow or Deny"));
+    assert!(structural.body.contains("Invalid effect in policy."));
     // The default view adds a key user to both user statements.
     let added = browser
         .post(

@@ -6,6 +6,7 @@
 //! operator gave, after checking that they parse, so what they read back is what they wrote.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use trent_protocol::{ErrorCode, KmsError};
 use trent_store::{Batch, Expect, ListQuery, RecordKey, StoreError};
@@ -77,27 +78,43 @@ fn malformed_policy(err: trent_policy::PolicyError) -> KmsError {
     KmsError::new(ErrorCode::MalformedPolicyDocumentException, message)
 }
 
-/// An identity policy must be a JSON object with statements and no `Principal` (it applies to
-/// the user or role it is attached to).
+/// An identity policy as PutUserPolicy / PutRolePolicy accept it.
 fn check_identity_policy(document: &str) -> Result<(), KmsError> {
-    let malformed =
-        |message: &str| KmsError::new(ErrorCode::MalformedPolicyDocumentException, message);
-    let value: serde_json::Value = serde_json::from_str(document)
-        .map_err(|_| malformed("The policy document is not valid JSON."))?;
-    let statements = match &value["Statement"] {
-        serde_json::Value::Array(list) => list.clone(),
-        single @ serde_json::Value::Object(_) => vec![single.clone()],
-        _ => return Err(malformed("The policy document has no Statement.")),
-    };
-    if statements
-        .iter()
-        .any(|s| s.get("Principal").is_some() || s.get("NotPrincipal").is_some())
-    {
-        return Err(malformed(
-            "Identity policies must not have a Principal element.",
-        ));
+    trent_policy::parse(document, trent_policy::PolicyKind::Identity)
+        .map(drop)
+        .map_err(malformed_policy)
+}
+
+/// What authorization needs of a user or role: its identity policies, parsed, and its tags.
+#[derive(Debug, Default)]
+pub(crate) struct EntityPolicies {
+    pub policies: Vec<(String, trent_policy::Policy)>,
+    pub tags: Vec<(String, String)>,
+}
+
+impl EntityPolicies {
+    fn from_record(arn: &str, policies: &BTreeMap<String, String>, tags: &[TagRecord]) -> Self {
+        let policies = policies
+            .iter()
+            .filter_map(|(name, text)| {
+                match trent_policy::parse(text, trent_policy::PolicyKind::Identity) {
+                    Ok(policy) => Some((name.clone(), policy)),
+                    Err(err) => {
+                        // Stored before the strict parser existed; it grants nothing now.
+                        tracing::error!(entity = arn, policy = %name, error = ?err, "ignoring an identity policy that no longer parses");
+                        None
+                    }
+                }
+            })
+            .collect();
+        EntityPolicies {
+            policies,
+            tags: tags
+                .iter()
+                .map(|t| (t.key.clone(), t.value.clone()))
+                .collect(),
+        }
     }
-    Ok(())
 }
 
 fn role_info(record: &RoleRecord) -> RoleInfo {
@@ -131,7 +148,8 @@ impl Kms {
                 format!("Account {account_id} does not exist."),
             ));
         }
-        trent_policy::check_key_policy(assume_role_policy).map_err(malformed_policy)?;
+        trent_policy::parse(assume_role_policy, trent_policy::PolicyKind::Trust)
+            .map_err(malformed_policy)?;
         let record = RoleRecord {
             v: records::VERSION,
             account_id: account_id.to_string(),
@@ -220,6 +238,67 @@ impl Kms {
             }
             Ok(())
         })
+    }
+
+    /// The parsed identity policies and tags of the user or role `arn` (cached until an entity
+    /// changes). An entity that does not exist has none.
+    pub(crate) fn entity(&self, arn: &str) -> Result<Arc<EntityPolicies>, CoreError> {
+        let cache = &self.identities.entities;
+        if let Some(found) = cache.read().unwrap_or_else(|p| p.into_inner()).get(arn) {
+            return Ok(found.clone());
+        }
+        let loaded = match Entity::parse(arn) {
+            Some(Entity::User { account, name }) => {
+                match self.store.get(&user_address(account, name))? {
+                    Some(stored) => {
+                        let user: UserRecord = records::decode(&stored.value)?;
+                        EntityPolicies::from_record(arn, &user.policies, &user.tags)
+                    }
+                    None => EntityPolicies::default(),
+                }
+            }
+            Some(Entity::Role { account, name }) => match self.role(account, name)? {
+                Some(role) => EntityPolicies::from_record(arn, &role.policies, &role.tags),
+                None => EntityPolicies::default(),
+            },
+            None => EntityPolicies::default(),
+        };
+        let loaded = Arc::new(loaded);
+        cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(arn.to_string(), loaded.clone());
+        Ok(loaded)
+    }
+
+    /// The user record of `name` in `account`, if it exists.
+    pub(crate) fn user(&self, account: &str, name: &str) -> Result<Option<UserRecord>, CoreError> {
+        match self.store.get(&user_address(account, name))? {
+            Some(stored) => Ok(Some(records::decode(&stored.value)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether a user, role or role session ARN (as a policy names it) exists here.
+    pub(crate) fn principal_exists(&self, arn: &str) -> Result<bool, CoreError> {
+        if let Some(entity) = Entity::parse(arn) {
+            return Ok(match entity {
+                Entity::User { account, name } => {
+                    self.store.get(&user_address(account, name))?.is_some()
+                }
+                Entity::Role { account, name } => self.role(account, name)?.is_some(),
+            });
+        }
+        // arn:<partition>:sts::<account>:assumed-role/<role>/<session>: the role must exist.
+        let session = arn.split_once(":sts::").and_then(|(_, rest)| {
+            let (account, resource) = rest.split_once(':')?;
+            let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
+            Some((account, role))
+        });
+        match session {
+            Some((account, role)) => Ok(self.role(account, role)?.is_some()),
+            None => Ok(false),
+        }
     }
 
     /// The inline policies of a user or role.

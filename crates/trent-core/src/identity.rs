@@ -90,11 +90,17 @@ type CachedAccessKey = (Arc<Principal>, Secret);
 #[derive(Debug, Default)]
 pub struct AccessKeyCache {
     entries: RwLock<HashMap<String, Arc<CachedAccessKey>>>,
+    /// Parsed identity policies and tags of users and roles, by ARN.
+    pub(crate) entities: RwLock<HashMap<String, Arc<crate::iam::EntityPolicies>>>,
 }
 
 impl AccessKeyCache {
     pub fn clear(&self) {
         self.entries
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.entities
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .clear();

@@ -35,6 +35,8 @@ pub struct LoadedKey {
     pub materials: BTreeMap<u32, Material>,
     /// The key's grants, so grant checks on the hot path stay in memory.
     pub grants: Vec<GrantRecord>,
+    /// The key policy, parsed once per load.
+    pub policy: trent_policy::Policy,
 }
 
 impl LoadedKey {
@@ -113,6 +115,19 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A stored key policy, parsed. Policies were checked when stored; one that no longer parses
+/// (stored by an older, laxer version) allows nothing, and says so in the log.
+fn parse_stored_policy(arn: &str, text: &str) -> trent_policy::Policy {
+    trent_policy::parse(text, trent_policy::PolicyKind::Key).unwrap_or_else(|err| {
+        tracing::error!(key = arn, error = ?err, "the stored key policy does not parse; it allows nothing");
+        trent_policy::Policy {
+            version: trent_policy::Version::V2012_10_17,
+            id: None,
+            statements: Vec::new(),
+        }
+    })
 }
 
 pub fn key_address(account: &str, region: &str, key_id: &str) -> RecordKey {
@@ -207,11 +222,14 @@ impl Kms {
         let record: KeyRecord = records::decode(&stored.value)?;
         let materials = self.load_materials(&record)?;
         let grants = self.grants_of(&record.account, region, key_id)?;
+        let arn = self.arns.key(region, &record.account, key_id);
+        let policy = parse_stored_policy(&arn, &record.policy);
         let key = Arc::new(LoadedKey {
-            arn: self.arns.key(region, &record.account, key_id),
+            arn,
             record,
             materials,
             grants,
+            policy,
         });
         write(&self.keys.keys).insert(address, key.clone());
         Ok(Some(key))

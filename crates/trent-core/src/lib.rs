@@ -15,6 +15,7 @@
 pub mod audit;
 mod authz;
 pub mod clock;
+mod conditions;
 mod errors;
 pub mod iam;
 pub mod identity;
@@ -27,13 +28,16 @@ pub mod sessions;
 mod usage;
 mod workers;
 
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use trent_crypto::WrappingKey;
 use trent_protocol::{ErrorCode, KmsError, Request, Response};
 use trent_store::{Batch, Expect, RecordKey, Store, StoreError};
 
+pub use authz::{SimulateRequest, Simulation, access_denied};
 pub use clock::{AdjustableClock, Clock, SystemClock};
+pub use conditions::RequestFacts;
 pub use identity::{AccessKeyCreated, Principal, PrincipalKind};
 pub use workers::WorkDone;
 
@@ -49,6 +53,12 @@ pub struct Caller {
     /// The request's `x-amzn-RequestId` and its audit event id (GetKeyLastUsage reports both).
     pub request_id: String,
     pub event_id: String,
+    /// Where the request came from (`aws:SourceIp`), when the transport knows.
+    pub source_ip: Option<IpAddr>,
+    /// Whether it arrived over TLS (`aws:SecureTransport`).
+    pub secure_transport: bool,
+    /// The request's condition values, set by [`Kms::call`] before the operation runs.
+    facts: Mutex<Arc<RequestFacts>>,
     /// ARNs of the keys the request named, in the order it resolved them: the audit event's
     /// `resources`, and the keys whose last usage a successful call updates.
     resources: Mutex<Vec<String>>,
@@ -66,7 +76,30 @@ impl Caller {
             region,
             request_id,
             event_id,
+            source_ip: None,
+            secure_transport: false,
+            facts: Mutex::default(),
             resources: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The same caller, with where the request came from and whether over TLS.
+    pub fn with_transport(mut self, source_ip: Option<IpAddr>, secure: bool) -> Caller {
+        self.source_ip = source_ip;
+        self.secure_transport = secure;
+        self
+    }
+
+    pub(crate) fn facts(&self) -> Arc<RequestFacts> {
+        self.facts
+            .lock()
+            .map(|facts| facts.clone())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn set_facts(&self, facts: RequestFacts) {
+        if let Ok(mut slot) = self.facts.lock() {
+            *slot = Arc::new(facts);
         }
     }
 
@@ -175,6 +208,7 @@ impl Kms {
     /// front end checks them, then the operation itself.
     pub fn call(&self, caller: &Caller, request: Request) -> Result<Response, KmsError> {
         request.validate()?;
+        caller.set_facts(RequestFacts::of(&request));
         let operation = request.operation();
         let response = ops::dispatch(self, caller, request)?;
         self.usage.note(self, caller, operation);

@@ -15,6 +15,7 @@ use trent_protocol::{ErrorCode, KmsError};
 use crate::iam::Entity;
 use crate::identity::{PrincipalKind, new_secret_access_key, random_from, tag_value};
 use crate::managed::VIA_SERVICE_TAG;
+use crate::records::RoleRecord;
 use crate::{Caller, Kms, Principal};
 
 const SESSION_AAD: &[u8] = b"trent/session/v1";
@@ -109,7 +110,7 @@ impl Kms {
         let role = self
             .role(account, name)?
             .ok_or_else(|| access_denied(caller, role_arn))?;
-        if !self.trust_allows(&role.assume_role_policy, caller) {
+        if !self.trust_allows(&role, caller)? {
             return Err(access_denied(caller, role_arn));
         }
         let duration = duration_seconds.unwrap_or(3600);
@@ -181,6 +182,50 @@ impl Kms {
         Ok((principal, Secret::new(claims.secret.into_bytes())))
     }
 
+    /// The principal an ARN names, as it would be when calling: a user, or a session of a role
+    /// (`…:role/R` stands for a session named `simulation`). For `trent policy simulate`.
+    pub fn principal_for_arn(&self, arn: &str) -> Result<Principal, KmsError> {
+        let unknown = || {
+            KmsError::new(
+                ErrorCode::NotFoundException,
+                format!("The principal {arn} does not exist."),
+            )
+        };
+        let role_session = match Entity::parse(arn) {
+            Some(Entity::User { account, name }) => {
+                let user = self.user(account, name)?.ok_or_else(unknown)?;
+                return Ok(Principal {
+                    account_id: user.account_id,
+                    arn: user.arn,
+                    user_name: user.name,
+                    user_id: user.user_id,
+                    access_key_id: String::new(),
+                    administrator: user.administrator,
+                    kind: PrincipalKind::User,
+                    via_service: tag_value(&user.tags, VIA_SERVICE_TAG),
+                });
+            }
+            Some(Entity::Role { account, name }) => Some((account, name, "simulation")),
+            None => arn.split_once(":sts::").and_then(|(_, rest)| {
+                let (account, resource) = rest.split_once(':')?;
+                let (role, session) = resource.strip_prefix("assumed-role/")?.split_once('/')?;
+                Some((account, role, session))
+            }),
+        };
+        let (account, name, session) = role_session.ok_or_else(unknown)?;
+        let role = self.role(account, name)?.ok_or_else(unknown)?;
+        Ok(self.session_principal(&SessionClaims {
+            access_key_id: String::new(),
+            secret: String::new(),
+            account: role.account_id.clone(),
+            role_name: role.name.clone(),
+            role_id: role.role_id.clone(),
+            session_name: session.to_string(),
+            expires: f64::MAX,
+            via_service: tag_value(&role.tags, VIA_SERVICE_TAG),
+        }))
+    }
+
     fn session_principal(&self, claims: &SessionClaims) -> Principal {
         let partition = &self.arns.partition;
         Principal {
@@ -206,55 +251,24 @@ impl Kms {
         }
     }
 
-    /// Whether a role's trust policy lets `caller` assume it: an Allow statement for
-    /// `sts:AssumeRole` naming the caller (its ARN, its role's ARN for a session, its account's
-    /// root or id, or `*`) and no Deny naming it.
-    fn trust_allows(&self, policy: &str, caller: &Caller) -> bool {
-        let Ok(document) = serde_json::from_str::<serde_json::Value>(policy) else {
-            return false;
+    /// Whether a role's trust policy lets `caller` assume it. The trust policy plays the part
+    /// a key policy plays for keys: naming the caller allows within the role's account; naming
+    /// the account (or any principal of another account) also needs the caller's identity
+    /// policies to allow `sts:AssumeRole` on the role.
+    fn trust_allows(&self, role: &RoleRecord, caller: &Caller) -> Result<bool, KmsError> {
+        let Ok(trust) =
+            trent_policy::parse(&role.assume_role_policy, trent_policy::PolicyKind::Trust)
+        else {
+            return Ok(false);
         };
-        let account = caller.account();
-        let names = [
-            caller.principal.arn.as_str(),
-            caller.principal.policy_owner_arn(),
-            account,
-            &format!("arn:{}:iam::{account}:root", self.arns.partition),
-            "*",
-        ];
-        let statements = match &document["Statement"] {
-            serde_json::Value::Array(list) => list.clone(),
-            single @ serde_json::Value::Object(_) => vec![single.clone()],
-            _ => Vec::new(),
-        };
-        let strings = |value: &serde_json::Value| -> Vec<String> {
-            match value {
-                serde_json::Value::String(s) => vec![s.clone()],
-                serde_json::Value::Array(list) => list
-                    .iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect(),
-                _ => Vec::new(),
-            }
-        };
-        let applies = |statement: &serde_json::Value| {
-            let actions = strings(&statement["Action"]);
-            let principals = match &statement["Principal"] {
-                serde_json::Value::String(s) if s == "*" => vec!["*".to_string()],
-                other => strings(&other["AWS"]),
-            };
-            actions.iter().any(|a| {
-                a == "*"
-                    || a.eq_ignore_ascii_case("sts:*")
-                    || a.eq_ignore_ascii_case("sts:AssumeRole")
-            }) && principals.iter().any(|p| names.contains(&p.as_str()))
-                && statement.get("Condition").is_none()
-        };
-        let effect_is = |statement: &serde_json::Value, effect: &str| statement["Effect"] == effect;
-        !statements
-            .iter()
-            .any(|s| effect_is(s, "Deny") && applies(s))
-            && statements
-                .iter()
-                .any(|s| effect_is(s, "Allow") && applies(s))
+        Ok(self
+            .decide_with_policy(
+                caller,
+                "sts:AssumeRole",
+                &role.arn,
+                &role.account_id,
+                &trust,
+            )?
+            .allowed())
     }
 }

@@ -3,10 +3,11 @@
 //!
 //! It travels like a KMS call — `POST /`, SigV4-signed, JSON — with `X-Amz-Target:
 //! TrentAdmin.<Operation>`, so the same authentication and the same clients serve both. Only
-//! administrators may call it.
+//! administrators may call it. `SimulatePolicy` explains authorization decisions
+//! (`trent policy simulate`).
 
 use serde::{Deserialize, Serialize};
-use trent_core::{Caller, iam::RoleInfo, identity::UserInfo};
+use trent_core::{Caller, SimulateRequest, iam::RoleInfo, identity::UserInfo};
 use trent_protocol::{ErrorCode, KmsError};
 
 use crate::api::AppState;
@@ -27,6 +28,15 @@ struct AdminRequest {
     policy_name: Option<String>,
     policy_document: Option<String>,
     tags: Vec<EntityTag>,
+    // SimulatePolicy
+    principal_arn: Option<String>,
+    action: Option<String>,
+    key_id: Option<String>,
+    region: Option<String>,
+    encryption_context: Option<std::collections::BTreeMap<String, String>>,
+    parameters: Option<serde_json::Value>,
+    source_ip: Option<String>,
+    secure_transport: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -185,6 +195,36 @@ pub fn handle(
                 .collect();
             kms.tag_entity(required(&request.arn, "Arn")?, &tags)?;
             serde_json::json!({})
+        }
+        "SimulatePolicy" => {
+            let source_ip = match request.source_ip.as_deref() {
+                Some(text) => Some(text.parse().map_err(|_| {
+                    KmsError::new(
+                        ErrorCode::ValidationException,
+                        format!("SourceIp {text:?} is not an IP address."),
+                    )
+                })?),
+                None => None,
+            };
+            let answer = kms.simulate(&SimulateRequest {
+                principal_arn: required(&request.principal_arn, "PrincipalArn")?.to_string(),
+                action: required(&request.action, "Action")?.to_string(),
+                key_id: request.key_id.clone(),
+                region: request
+                    .region
+                    .clone()
+                    .unwrap_or_else(|| caller.region.clone()),
+                encryption_context: request.encryption_context.clone(),
+                parameters: request.parameters.clone(),
+                source_ip,
+                secure_transport: request.secure_transport,
+            })?;
+            serde_json::json!({
+                "Decision": if answer.allowed { "allowed" } else { "denied" },
+                "Reason": answer.reason,
+                "DecidingStatements": answer.deciding,
+                "DenialMessage": answer.denial_message,
+            })
         }
         "AdvanceClock" => {
             let Some(dev) = &state.dev else {

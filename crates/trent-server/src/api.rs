@@ -1,14 +1,15 @@
 //! HTTP routing: the KMS endpoint (`POST /` with `X-Amz-Target`), the admin API on the same
 //! path, health, and test mode's reset endpoint.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-
 use std::time::Instant;
 use trent_protocol::sigv4::SigningKeyCache;
 
+use axum::Extension;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -45,18 +46,27 @@ pub struct DevState {
     pub root_key: WrappingKey,
 }
 
-/// The identifiers of one request: `x-amzn-RequestId` for the client, and the audit event id.
+/// Whether the connection a request came on is TLS (a request extension set per connection).
+#[derive(Debug, Clone, Copy)]
+pub struct SecureTransport(pub bool);
+
+/// The identifiers of one request (`x-amzn-RequestId` for the client, the audit event id) and
+/// what the connection says about it.
 #[derive(Debug, Clone)]
 pub struct RequestIds {
     pub request_id: String,
     pub event_id: String,
+    pub source_ip: Option<IpAddr>,
+    pub secure: bool,
 }
 
 impl RequestIds {
-    fn new() -> RequestIds {
+    fn new(source_ip: Option<IpAddr>, secure: bool) -> RequestIds {
         RequestIds {
             request_id: uuid::Uuid::new_v4().to_string(),
             event_id: uuid::Uuid::new_v4().to_string(),
+            source_ip,
+            secure,
         }
     }
 }
@@ -74,12 +84,17 @@ pub fn router(state: Arc<AppState>) -> Router {
 
 async fn api(
     State(state): State<Arc<AppState>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    secure: Option<Extension<SecureTransport>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let ids = RequestIds::new();
+    let ids = RequestIds::new(
+        peer.map(|Extension(ConnectInfo(address))| address.ip()),
+        secure.is_some_and(|Extension(SecureTransport(tls))| tls),
+    );
     let request_id = ids.request_id.as_str();
     // Every log line written while serving the request names it.
     let _span = tracing::info_span!("request", request_id).entered();

@@ -63,7 +63,8 @@ pub fn authenticate(
         signed.region.clone(),
         request.request_id.clone(),
         request.event_id.clone(),
-    ))
+    )
+    .with_transport(request.source_ip, request.secure))
 }
 
 /// The principal and secret behind a request's access key id: a role session (its token

@@ -44,6 +44,50 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Ask how key policies, identity policies and grants decide a request (administrators).
+    Policy {
+        #[command(flatten)]
+        target: client::Target,
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Would PRINCIPAL be allowed ACTION on KEY? Prints the decision and the statements (or
+    /// grant) that decided it; changes nothing.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    /// A user ARN, a role ARN (one of its sessions) or an assumed-role session ARN.
+    #[arg(long)]
+    principal: String,
+    /// The action, e.g. `kms:Decrypt`.
+    #[arg(long)]
+    action: String,
+    /// The key (ARN, or key id / alias in the principal's account). Not needed for actions
+    /// without a key, such as kms:CreateKey.
+    #[arg(long)]
+    key_id: Option<String>,
+    /// The region of the request (default: the region this command signs for).
+    #[arg(long)]
+    request_region: Option<String>,
+    /// An encryption context pair `key=value`; repeat for more.
+    #[arg(long = "encryption-context", value_parser = parse_tag)]
+    encryption_context: Vec<(String, String)>,
+    /// The operation's request parameters as JSON (or @FILE), for condition keys such as
+    /// kms:SigningAlgorithm or kms:GrantOperations.
+    #[arg(long)]
+    parameters: Option<String>,
+    /// The caller's IP address (aws:SourceIp).
+    #[arg(long)]
+    source_ip: Option<String>,
+    /// Whether the request arrives over TLS (aws:SecureTransport).
+    #[arg(long)]
+    secure_transport: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -164,6 +208,10 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Admin { target, command } => run_admin(target, command),
         Command::Bench(args) => run_bench(&args),
+        Command::Policy {
+            target,
+            command: PolicyCommand::Simulate(args),
+        } => run_simulate(target, args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -262,6 +310,38 @@ fn run_admin(target: client::Target, command: AdminCommand) -> anyhow::Result<()
     let response = client::call(
         &target,
         &format!("{}{operation}", admin::TARGET_PREFIX),
+        &body,
+    )?;
+    println!("{}", serde_json::to_string_pretty(&response)?);
+    Ok(())
+}
+
+fn run_simulate(target: client::Target, args: SimulateArgs) -> anyhow::Result<()> {
+    let parameters = match &args.parameters {
+        Some(text) => Some(serde_json::from_str::<serde_json::Value>(&document_text(
+            text,
+        )?)?),
+        None => None,
+    };
+    let context = (!args.encryption_context.is_empty()).then(|| {
+        args.encryption_context
+            .iter()
+            .cloned()
+            .collect::<std::collections::BTreeMap<_, _>>()
+    });
+    let body = serde_json::json!({
+        "PrincipalArn": args.principal,
+        "Action": args.action,
+        "KeyId": args.key_id,
+        "Region": args.request_region,
+        "EncryptionContext": context,
+        "Parameters": parameters,
+        "SourceIp": args.source_ip,
+        "SecureTransport": args.secure_transport,
+    });
+    let response = client::call(
+        &target,
+        &format!("{}SimulatePolicy", admin::TARGET_PREFIX),
         &body,
     )?;
     println!("{}", serde_json::to_string_pretty(&response)?);

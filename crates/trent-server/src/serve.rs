@@ -191,11 +191,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                // The console records the client's address (ConnectInfo).
+                // Requests carry the client's address and whether TLS protects them (the
+                // console, aws:SourceIp and aws:SecureTransport, the audit trail).
+                let secure = crate::api::SecureTransport(tls.is_some());
                 let service = TowerToHyperService::new(tower::ServiceExt::map_request(
                     app.clone(),
                     move |mut request: axum::http::Request<hyper::body::Incoming>| {
                         request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                        request.extensions_mut().insert(secure);
                         request
                     },
                 ));

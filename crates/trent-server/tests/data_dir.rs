@@ -92,6 +92,15 @@ async fn admin_commands_create_identities_that_cannot_cross_accounts() {
             .to_string();
         let user = admin(&["create-user", "--account", &account, "--name", name]);
         assert_eq!(user["Arn"], format!("arn:aws:iam::{account}:user/{name}"));
+        admin(&[
+            "put-user-policy",
+            "--user",
+            user["Arn"].as_str().unwrap(),
+            "--policy-name",
+            "kms-full",
+            "--policy-document",
+            common::KMS_FULL_ACCESS,
+        ]);
         let key = admin(&["create-access-key", "--user", user["Arn"].as_str().unwrap()]);
         assert_eq!(key["AccountId"], account.as_str());
         assert_eq!(key["Arn"], user["Arn"]);

@@ -78,6 +78,14 @@ impl TestBackend {
     pub fn user_in_new_account(&self, name: &str) -> Credentials {
         let account = self.kms.create_account(None).expect("account");
         let user = self.kms.create_user(&account, name, false).expect("user");
+        // As in AWS, a new user may do nothing until a policy allows it.
+        self.kms
+            .put_entity_policy(
+                &user.arn,
+                "kms-full",
+                r#"{"Statement":{"Effect":"Allow","Action":"kms:*","Resource":"*"}}"#,
+            )
+            .expect("policy");
         let key = self
             .kms
             .create_access_key(&user.arn, None)

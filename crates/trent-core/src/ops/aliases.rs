@@ -38,7 +38,7 @@ fn check_alias_name(name: &str) -> Result<(), KmsError> {
 }
 
 impl Kms {
-    fn aliases_of(
+    pub(crate) fn aliases_of(
         &self,
         account: &str,
         region: &str,
@@ -85,6 +85,8 @@ impl Kms {
     ) -> Result<(), KmsError> {
         let name = request.alias_name.unwrap_or_default();
         check_alias_name(&name)?;
+        let alias_arn = self.arns.alias(&caller.region, caller.account(), &name);
+        self.authorize_without_key(caller, "kms:CreateAlias", &alias_arn)?;
         let key = self.alias_target_key(
             caller,
             request.target_key_id.as_deref().unwrap_or_default(),
@@ -132,9 +134,10 @@ impl Kms {
     ) -> Result<(), KmsError> {
         let name = request.alias_name.unwrap_or_default();
         check_alias_name(&name)?;
+        let alias_arn = self.arns.alias(&caller.region, caller.account(), &name);
+        self.authorize_without_key(caller, "kms:UpdateAlias", &alias_arn)?;
         let address = alias_address(caller.account(), &caller.region, &name);
-        let not_found =
-            || errors::alias_not_found(&self.arns.alias(&caller.region, caller.account(), &name));
+        let not_found = || errors::alias_not_found(&alias_arn);
         let stored = self
             .store
             .get(&address)
@@ -188,9 +191,10 @@ impl Kms {
     ) -> Result<(), KmsError> {
         let name = request.alias_name.unwrap_or_default();
         check_alias_name(&name)?;
+        let alias_arn = self.arns.alias(&caller.region, caller.account(), &name);
+        self.authorize_without_key(caller, "kms:DeleteAlias", &alias_arn)?;
         let address = alias_address(caller.account(), &caller.region, &name);
-        let not_found =
-            || errors::alias_not_found(&self.arns.alias(&caller.region, caller.account(), &name));
+        let not_found = || errors::alias_not_found(&alias_arn);
         let stored = self
             .store
             .get(&address)
@@ -216,10 +220,11 @@ impl Kms {
     ) -> Result<ListAliasesResponse, KmsError> {
         let after = decode_marker(request.marker.as_deref())?;
         let limit = limit(request.limit, 50, 100);
+        // ListAliases is an IAM-only permission, even with a KeyId.
+        self.authorize_without_key(caller, "kms:ListAliases", "*")?;
         let only_key = match request.key_id.as_deref() {
             Some(key_id) => {
                 let key = self.resolve(caller, key_id, Accept::KeyOnly)?;
-                self.authorize(caller, "kms:ListAliases", &key)?;
                 Some(key.record.key_id.clone())
             }
             None => None,

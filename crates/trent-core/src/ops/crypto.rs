@@ -181,8 +181,12 @@ impl Kms {
             return Err(errors::incorrect_key());
         }
         if let Err(denied) = self.authorize_with_context(caller, action, &key, Some(context)) {
-            // A caller that did not name the key learns nothing about whether it exists.
-            return Err(if expected.is_some() {
+            // A caller that did not name the key, and that the key's policy gives nothing,
+            // learns nothing about whether it exists; otherwise AWS names key and reason.
+            let hidden = expected.is_none()
+                && key.record.account != caller.account()
+                && crate::authz::no_key_policy_allows(&denied);
+            return Err(if !hidden {
                 denied
             } else {
                 unknown_ciphertext_key()
@@ -622,9 +626,10 @@ impl Kms {
 
     pub(crate) fn generate_random(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         request: GenerateRandomRequest,
     ) -> Result<GenerateRandomResponse, KmsError> {
+        self.authorize_without_key(caller, "kms:GenerateRandom", "*")?;
         if request.recipient.is_some() {
             return Err(recipient_unsupported());
         }

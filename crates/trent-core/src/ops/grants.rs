@@ -332,9 +332,10 @@ impl Kms {
 
     pub(crate) fn list_retirable_grants(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         request: ListRetirableGrantsRequest,
     ) -> Result<ListGrantsResponse, KmsError> {
+        self.authorize_without_key(caller, "kms:ListRetirableGrants", "*")?;
         let retiring = request.retiring_principal.unwrap_or_default();
         let after = decode_marker(request.marker.as_deref())?;
         let mut grants: Vec<(String, GrantListEntry)> = Vec::new();

@@ -46,6 +46,10 @@ impl Kms {
         caller: &Caller,
         request: CreateKeyRequest,
     ) -> Result<CreateKeyResponse, KmsError> {
+        self.authorize_without_key(caller, "kms:CreateKey", "*")?;
+        if request.tags.as_ref().is_some_and(|tags| !tags.is_empty()) {
+            self.authorize_tagging_on_create(caller)?;
+        }
         let spec = match (&request.key_spec, &request.customer_master_key_spec) {
             (Some(_), Some(_)) => {
                 return Err(errors::validation(
@@ -100,9 +104,16 @@ impl Kms {
                 "Multi-Region keys are not supported by Trent yet.",
             ));
         }
+        let key_id = uuid::Uuid::new_v4().to_string();
         let policy = match &request.policy {
             Some(text) => {
-                check_policy(text)?;
+                let arn = self.arns.key(&caller.region, caller.account(), &key_id);
+                self.check_new_policy(
+                    caller,
+                    &arn,
+                    text,
+                    request.bypass_policy_lockout_safety_check,
+                )?;
                 text.clone()
             }
             None => trent_policy::default_key_policy(&self.arns.partition, caller.account()),
@@ -111,7 +122,6 @@ impl Kms {
         check_new_tags(tags, 0)?;
 
         let now = self.now();
-        let key_id = uuid::Uuid::new_v4().to_string();
         let record = KeyRecord {
             v: records::VERSION,
             key_id: key_id.clone(),
@@ -184,6 +194,7 @@ impl Kms {
         caller: &Caller,
         request: ListKeysRequest,
     ) -> Result<ListKeysResponse, KmsError> {
+        self.authorize_without_key(caller, "kms:ListKeys", "*")?;
         let after = decode_marker(request.marker.as_deref())?;
         let limit = limit(request.limit, 100, 1000);
         // One more than asked tells whether the listing is truncated.
@@ -361,18 +372,43 @@ fn require_not_pending_deletion_record(arn: &str, record: &KeyRecord) -> Result<
     Ok(())
 }
 
-/// A key policy as CreateKey and PutKeyPolicy accept it.
-pub(crate) fn check_policy(text: &str) -> Result<(), KmsError> {
-    trent_policy::check_key_policy(text).map_err(|err| match err {
-        trent_policy::PolicyError::Malformed(message) => {
-            KmsError::new(ErrorCode::MalformedPolicyDocumentException, message)
-        }
-        trent_policy::PolicyError::TooLarge => KmsError::new(
-            ErrorCode::LimitExceededException,
-            format!(
-                "Policy exceeds the maximum size of {} bytes.",
-                trent_policy::MAX_POLICY_BYTES
+impl Kms {
+    /// A key policy as CreateKey and PutKeyPolicy accept it: well formed, within the size
+    /// quota, naming only principals that exist, and (unless `bypass`) keeping the caller able
+    /// to change it later.
+    pub(crate) fn check_new_policy(
+        &self,
+        caller: &Caller,
+        key_arn: &str,
+        text: &str,
+        bypass: Option<bool>,
+    ) -> Result<(), KmsError> {
+        let policy = trent_policy::check_key_policy(text).map_err(|err| match err {
+            trent_policy::PolicyError::Malformed(message) if message.is_empty() => {
+                KmsError::bare(ErrorCode::MalformedPolicyDocumentException)
+            }
+            trent_policy::PolicyError::Malformed(message) => {
+                KmsError::new(ErrorCode::MalformedPolicyDocumentException, message)
+            }
+            trent_policy::PolicyError::TooLarge => KmsError::new(
+                ErrorCode::LimitExceededException,
+                format!(
+                    "Policy exceeds the maximum size of {} bytes.",
+                    trent_policy::MAX_POLICY_BYTES
+                ),
             ),
-        ),
-    })
+        })?;
+        for arn in policy.principal_arns() {
+            if !self.principal_exists(arn)? {
+                return Err(KmsError::new(
+                    ErrorCode::MalformedPolicyDocumentException,
+                    "Policy contains a statement with one or more invalid principals.",
+                ));
+            }
+        }
+        if bypass != Some(true) {
+            self.check_lockout(caller, key_arn, &policy)?;
+        }
+        Ok(())
+    }
 }

@@ -5,7 +5,6 @@ use trent_protocol::{
     ListKeyPoliciesResponse, PutKeyPolicyRequest,
 };
 
-use super::lifecycle::check_policy;
 use crate::ids::Accept;
 use crate::{Caller, Kms};
 
@@ -54,7 +53,12 @@ impl Kms {
         self.authorize(caller, "kms:PutKeyPolicy", &key)?;
         check_policy_name(request.policy_name.as_deref())?;
         let policy = request.policy.unwrap_or_default();
-        check_policy(&policy)?;
+        self.check_new_policy(
+            caller,
+            &key.arn,
+            &policy,
+            request.bypass_policy_lockout_safety_check,
+        )?;
         self.update_key(&key, |record, _| {
             record.policy = policy.clone();
             Ok(())

@@ -186,7 +186,10 @@ fn raw_request(
     (status, body)
 }
 
-/// A new account with one user, made through `trent admin` as the test-mode administrator.
+/// An identity policy allowing every KMS action on every resource, and assuming roles.
+pub const KMS_FULL_ACCESS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:*","sts:AssumeRole"],"Resource":"*"}]}"#;
+
+/// A new account with one user (allowed every KMS action by an identity policy), made through `trent admin` as the test-mode administrator.
 /// Returns (account id, user ARN, access key id, secret).
 pub fn new_dev_identity(server: &Server, name: &str) -> (String, String, String, String) {
     let env = [
@@ -206,6 +209,16 @@ pub fn new_dev_identity(server: &Server, name: &str) -> (String, String, String,
         .to_string();
     let user = admin(&["create-user", "--account", &account, "--name", name]);
     let arn = user["Arn"].as_str().unwrap().to_string();
+    // As in AWS, a new user may do nothing until a policy allows it.
+    admin(&[
+        "put-user-policy",
+        "--user",
+        &arn,
+        "--policy-name",
+        "kms-full",
+        "--policy-document",
+        KMS_FULL_ACCESS,
+    ]);
     let key = admin(&["create-access-key", "--user", &arn]);
     (
         account,

@@ -1,0 +1,144 @@
+//! Policy variables: `${aws:username}` in a resource or condition value stands for the request's
+//! value of that key, so one statement can say "each user their own keys".
+//!
+//! A template is split once, when the policy is parsed, into literal text and variables. The
+//! special forms `${*}`, `${?}` and `${$}` stand for the literal characters; `${key, 'default'}`
+//! gives a value for when the request has none. A variable whose key the request lacks (and
+//! that has no default) makes the whole value match nothing, as in IAM. Documents of version
+//! `2008-10-17` have no variables: their `${…}` is text.
+
+use crate::Version;
+use crate::evaluate::ConditionKeys;
+
+/// A resource pattern or condition value, possibly with variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Text(String),
+    /// A variable: its key (lowercased) and its default.
+    Variable {
+        key: String,
+        default: Option<String>,
+    },
+}
+
+impl Template {
+    pub(crate) fn literal(text: String) -> Template {
+        Template {
+            parts: vec![Part::Text(text)],
+        }
+    }
+
+    pub(crate) fn parse(text: &str, version: Version) -> Template {
+        if version != Version::V2012_10_17 || !text.contains("${") {
+            return Template::literal(text.to_string());
+        }
+        let mut parts = Vec::new();
+        let mut literal = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            let Some(len) = rest[start..].find('}') else {
+                break;
+            };
+            literal.push_str(&rest[..start]);
+            let inner = rest[start + 2..start + len].trim();
+            match inner {
+                "*" | "?" | "$" => literal.push_str(inner),
+                _ => {
+                    let (key, default) = match inner.split_once(',') {
+                        Some((key, default)) => {
+                            let default = default.trim();
+                            let default = default
+                                .strip_prefix('\'')
+                                .and_then(|d| d.strip_suffix('\''))
+                                .unwrap_or(default);
+                            (key.trim(), Some(default.to_string()))
+                        }
+                        None => (inner, None),
+                    };
+                    if !literal.is_empty() {
+                        parts.push(Part::Text(std::mem::take(&mut literal)));
+                    }
+                    parts.push(Part::Variable {
+                        key: key.to_ascii_lowercase(),
+                        default,
+                    });
+                }
+            }
+            rest = &rest[start + len + 1..];
+        }
+        literal.push_str(rest);
+        if !literal.is_empty() || parts.is_empty() {
+            parts.push(Part::Text(literal));
+        }
+        Template { parts }
+    }
+
+    /// The text as written, when it has no variables (no allocation).
+    pub(crate) fn as_literal(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [Part::Text(text)] => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The value for this request; `None` when a variable has no value.
+    pub(crate) fn resolve(&self, keys: &dyn ConditionKeys) -> Option<String> {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(text) => out.push_str(text),
+                Part::Variable { key, default } => match keys.values(key) {
+                    Some(values) if values.len() == 1 => out.push_str(&values[0]),
+                    _ => out.push_str(default.as_deref()?),
+                },
+            }
+        }
+        Some(out)
+    }
+
+    /// Calls `f` with the resolved text; `false` if a variable has no value.
+    pub(crate) fn with_resolved(
+        &self,
+        keys: &dyn ConditionKeys,
+        f: impl FnOnce(&str) -> bool,
+    ) -> bool {
+        match self.as_literal() {
+            Some(text) => f(text),
+            None => self.resolve(keys).is_some_and(|text| f(&text)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::KeyValues;
+
+    #[test]
+    fn substitutes_variables_and_escapes() {
+        let keys = KeyValues::new()
+            .with("aws:username", ["alice"])
+            .with("aws:principaltag/team", ["blue"]);
+        let template = Template::parse(
+            "arn:aws:kms:*:*:alias/${aws:username}-${aws:PrincipalTag/team}${*}",
+            Version::V2012_10_17,
+        );
+        assert_eq!(
+            template.resolve(&keys).as_deref(),
+            Some("arn:aws:kms:*:*:alias/alice-blue*")
+        );
+        let missing = Template::parse("${aws:userid}", Version::V2012_10_17);
+        assert_eq!(missing.resolve(&keys), None);
+        let defaulted = Template::parse("x-${aws:userid, 'nobody'}", Version::V2012_10_17);
+        assert_eq!(defaulted.resolve(&keys).as_deref(), Some("x-nobody"));
+        let old = Template::parse("${aws:username}", Version::V2008_10_17);
+        assert_eq!(old.as_literal(), Some("${aws:username}"));
+        let unterminated = Template::parse("a${b", Version::V2012_10_17);
+        assert_eq!(unterminated.as_literal(), Some("a${b"));
+    }
+}
