@@ -1,0 +1,8 @@
+//! The journal's integration tests: one binary, one module per concern.
+
+mod append;
+mod common;
+mod fail_closed;
+mod query;
+mod recovery;
+mod tamper;
