@@ -45,6 +45,18 @@ pub use keys::{
 pub use query::{Follower, QueryFilter, query, tail};
 pub use verify::{Problem, VerifyReport, verify};
 
+/// The instant an RFC 3339 time (`2026-11-28T12:00:00Z`, with fractions or an offset) names,
+/// for building [`QueryFilter`]s from user input.
+pub fn parse_time(text: &str) -> Option<std::time::SystemTime> {
+    let millis = clock::parse_millis(text)?;
+    let magnitude = std::time::Duration::from_millis(millis.unsigned_abs());
+    Some(if millis >= 0 {
+        std::time::UNIX_EPOCH + magnitude
+    } else {
+        std::time::UNIX_EPOCH - magnitude
+    })
+}
+
 /// Registers descriptions of the journal's metrics with the installed `metrics` recorder.
 pub fn describe_metrics() {
     metrics::describe_gauge!(

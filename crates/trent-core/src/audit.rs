@@ -9,7 +9,7 @@
 use serde_json::{Map, Value, json};
 use trent_protocol::{KmsError, Operation, Request, Response, Timestamp};
 
-use crate::Caller;
+use crate::{Caller, PrincipalKind};
 
 /// Members that are never written to the trail, by their wire (PascalCase) name.
 const NEVER_LOGGED: &[&str] = &[
@@ -84,7 +84,7 @@ pub fn event(
     operation: Option<Operation>,
     event_name: &str,
     parameters: Value,
-    outcome: Result<&Response, &KmsError>,
+    outcome: Result<Option<&Response>, &KmsError>,
 ) -> Value {
     let mut event = Map::new();
     event.insert("eventVersion".into(), json!("1.11"));
@@ -103,7 +103,7 @@ pub fn event(
     }
     event.insert("requestParameters".into(), parameters);
     let response = match (outcome, operation) {
-        (Ok(response), Some(operation)) if RESPONSE_LOGGED.contains(&operation) => {
+        (Ok(Some(response)), Some(operation)) if RESPONSE_LOGGED.contains(&operation) => {
             serde_json::from_slice::<Value>(&response.to_json())
                 .map(loggable)
                 .unwrap_or(Value::Null)
@@ -140,14 +140,36 @@ fn user_identity(context: &RequestContext<'_>, caller: Option<&Caller>) -> Value
     match caller {
         Some(caller) => {
             let principal = &caller.principal;
-            json!({
-                "type": "IAMUser",
-                "principalId": principal.user_id,
-                "arn": principal.arn,
-                "accountId": principal.account_id,
-                "accessKeyId": principal.access_key_id,
-                "userName": principal.user_name,
-            })
+            match &principal.kind {
+                PrincipalKind::User => json!({
+                    "type": "IAMUser",
+                    "principalId": principal.user_id,
+                    "arn": principal.arn,
+                    "accountId": principal.account_id,
+                    "accessKeyId": principal.access_key_id,
+                    "userName": principal.user_name,
+                }),
+                PrincipalKind::AssumedRole {
+                    role_arn,
+                    role_name,
+                    ..
+                } => json!({
+                    "type": "AssumedRole",
+                    "principalId": principal.user_id,
+                    "arn": principal.arn,
+                    "accountId": principal.account_id,
+                    "accessKeyId": principal.access_key_id,
+                    "sessionContext": {
+                        "sessionIssuer": {
+                            "type": "Role",
+                            "principalId": principal.user_id.split(':').next().unwrap_or_default(),
+                            "arn": role_arn,
+                            "accountId": principal.account_id,
+                            "userName": role_name,
+                        }
+                    }
+                }),
+            }
         }
         None => {
             let mut identity = Map::new();

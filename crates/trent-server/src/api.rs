@@ -13,10 +13,12 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use tracing::Instrument;
 use trent_core::{AdjustableClock, Kms, identity::FixedIdentity};
 use trent_crypto::WrappingKey;
 use trent_protocol::{ErrorCode, KmsError, Operation, decode_request};
 
+use crate::trail::{self, Entry};
 use crate::{admin, auth, sts};
 
 const JSON_1_1: &str = "application/x-amz-json-1.1";
@@ -36,6 +38,10 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// Per-account request quotas, if the operator set one.
     pub quotas: Option<crate::throttle::Quotas>,
+    /// The audit trail; `None` only when the operator turned it off (`--no-audit`).
+    pub audit: Option<trent_audit::Journal>,
+    /// Whether the server listens with TLS (the console's `aws:SecureTransport`).
+    pub secure_transport: bool,
 }
 
 /// Test mode: the fixed identity to restore on reset, and the clock tests may move.
@@ -95,9 +101,22 @@ async fn api(
         peer.map(|Extension(ConnectInfo(address))| address.ip()),
         secure.is_some_and(|Extension(SecureTransport(tls))| tls),
     );
-    let request_id = ids.request_id.as_str();
     // Every log line written while serving the request names it.
-    let _span = tracing::info_span!("request", request_id).entered();
+    let span = tracing::info_span!("request", request_id = %ids.request_id);
+    serve_request(state, ids, method, uri, headers, body)
+        .instrument(span)
+        .await
+}
+
+async fn serve_request(
+    state: Arc<AppState>,
+    ids: RequestIds,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request_id = ids.request_id.as_str();
     let started = Instant::now();
     let target = headers
         .get("x-amz-target")
@@ -109,9 +128,20 @@ async fn api(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if sts::is_sts_request(content_type, &target) {
-        return sts_api(&state, &ids, &method, &uri, &headers, &body, started);
+        return sts_api(&state, &ids, &method, &uri, &headers, &body, started).await;
     }
-    let run = || handle(&state, &ids, &method, &uri, &headers, &body, &target);
+    let mut entry = match target.strip_prefix(admin::TARGET_PREFIX) {
+        Some(name) => Entry::new("trent.admin", name),
+        None => Entry::new(
+            "kms.amazonaws.com",
+            target.strip_prefix(KMS_TARGET_PREFIX).unwrap_or(&target),
+        ),
+    };
+    let mut run = || {
+        handle(
+            &state, &ids, &method, &uri, &headers, &body, &target, &mut entry,
+        )
+    };
     // Calls that answer from memory run right here; the others may wait on the store (a durable
     // write), so the runtime first moves its other tasks off this thread.
     let result = if answers_from_memory(&target) {
@@ -119,9 +149,26 @@ async fn api(
     } else {
         tokio::task::block_in_place(run)
     };
+    // The event is durable before the answer leaves; if it cannot be, the answer is a 500.
+    let result = match &state.audit {
+        Some(journal) => {
+            let event = trail::event_bytes(
+                &ids,
+                &headers,
+                &state.regions[0],
+                &entry,
+                result.as_ref().map(Reply::response),
+            );
+            match journal.append(event).await {
+                Ok(_) => result,
+                Err(err) => Err(trail::unavailable(&err)),
+            }
+        }
+        None => result,
+    };
     let mut code = None;
     let (status, body) = match result {
-        Ok(body) => (StatusCode::OK, body),
+        Ok(reply) => (StatusCode::OK, reply.into_json()),
         Err(err) => {
             code = Some(err.code);
             tracing::debug!(
@@ -154,6 +201,32 @@ async fn api(
     response
 }
 
+/// A successful answer: a KMS response, or an admin API document.
+// Nearly every answer is the large variant; boxing it would add an allocation per request.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+enum Reply {
+    Kms(trent_protocol::Response),
+    Document(Vec<u8>),
+}
+
+impl Reply {
+    /// The KMS response, for the audit event's `responseElements`.
+    fn response(&self) -> Option<&trent_protocol::Response> {
+        match self {
+            Reply::Kms(response) => Some(response),
+            Reply::Document(_) => None,
+        }
+    }
+
+    fn into_json(self) -> Vec<u8> {
+        match self {
+            Reply::Kms(response) => response.to_json(),
+            Reply::Document(body) => body,
+        }
+    }
+}
+
 /// Operations served from the key cache without touching the store (after the first use of a
 /// key): the hot path of every application.
 fn answers_from_memory(target: &str) -> bool {
@@ -183,6 +256,7 @@ fn answers_from_memory(target: &str) -> bool {
         })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn handle(
     state: &AppState,
     ids: &RequestIds,
@@ -191,26 +265,35 @@ fn handle(
     headers: &HeaderMap,
     body: &[u8],
     target: &str,
-) -> Result<Vec<u8>, KmsError> {
+    entry: &mut Entry,
+) -> Result<Reply, KmsError> {
     let caller = auth::authenticate(state, ids, "kms", method, uri, headers, body)?;
-    if let Some(quotas) = &state.quotas {
-        quotas.take(caller.account())?;
-    }
+    let caller = &*entry.caller.insert(caller);
     if let Some(name) = target.strip_prefix(KMS_TARGET_PREFIX) {
         let operation = Operation::from_name(name)
             .ok_or_else(|| KmsError::bare(ErrorCode::UnknownOperationException))?;
+        entry.operation = Some(operation);
         let request = decode_request(operation, body)?;
-        let response = state.kms.call(&caller, request)?;
-        return Ok(response.to_json());
+        if state.audit.is_some() {
+            entry.parameters = trent_core::audit::request_parameters(&request);
+        }
+        if let Some(quotas) = &state.quotas {
+            quotas.take(caller.account())?;
+        }
+        return state.kms.call(caller, request).map(Reply::Kms);
+    }
+    if let Some(quotas) = &state.quotas {
+        quotas.take(caller.account())?;
     }
     if let Some(name) = target.strip_prefix(admin::TARGET_PREFIX) {
-        return admin::handle(state, &caller, name, body);
+        entry.parameters = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
+        return admin::handle(state, caller, name, body).map(Reply::Document);
     }
     Err(KmsError::bare(ErrorCode::UnknownOperationException))
 }
 
-/// One STS call: authenticated for service `sts`, answered in XML.
-fn sts_api(
+/// One STS call: authenticated for service `sts`, answered in XML, audited like the rest.
+async fn sts_api(
     state: &AppState,
     ids: &RequestIds,
     method: &Method,
@@ -219,13 +302,33 @@ fn sts_api(
     body: &[u8],
     started: Instant,
 ) -> Response {
+    let action = sts::action_of(body);
+    let mut entry = Entry::new("sts.amazonaws.com", action.clone().unwrap_or_default());
+    entry.parameters = sts::loggable_parameters(body);
     let result = tokio::task::block_in_place(|| {
         let caller = auth::authenticate(state, ids, "sts", method, uri, headers, body)?;
+        let caller = &*entry.caller.insert(caller);
         if let Some(quotas) = &state.quotas {
             quotas.take(caller.account())?;
         }
-        sts::handle(state, &caller, body)
+        sts::handle(state, caller, body)
     });
+    let result = match &state.audit {
+        Some(journal) => {
+            let event = trail::event_bytes(
+                ids,
+                headers,
+                &state.regions[0],
+                &entry,
+                result.as_ref().map(|_| None),
+            );
+            match journal.append(event).await {
+                Ok(_) => result,
+                Err(err) => Err(trail::unavailable(&err)),
+            }
+        }
+        None => result,
+    };
     let (status, code, xml) = match result {
         Ok(xml) => (200, None, xml),
         Err(err) => {
@@ -233,7 +336,7 @@ fn sts_api(
             (status, Some(err.code), xml)
         }
     };
-    crate::metrics::sts_request_done(sts::action_of(body).as_deref(), code, started.elapsed());
+    crate::metrics::sts_request_done(action.as_deref(), code, started.elapsed());
     let mut response = (
         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
         xml,
@@ -247,15 +350,24 @@ fn sts_api(
     response
 }
 
-/// `GET /readyz`: 200 when the store accepts writes, 503 otherwise (for load balancers).
+/// `GET /readyz`: 200 when the store and the audit trail accept writes, 503 otherwise (for
+/// load balancers).
 async fn ready(State(state): State<Arc<AppState>>) -> Response {
-    match tokio::task::block_in_place(|| state.kms.check_writable()) {
-        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
-        Err(err) => {
-            tracing::warn!(error = %err, "not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, "store not writable\n").into_response()
-        }
+    if let Err(err) = tokio::task::block_in_place(|| state.kms.check_writable()) {
+        tracing::warn!(error = %err, "not ready");
+        return (StatusCode::SERVICE_UNAVAILABLE, "store not writable\n").into_response();
     }
+    if let Some(journal) = &state.audit
+        && let Err(err) = journal.check_writable()
+    {
+        tracing::warn!(error = %err, "not ready");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "audit trail not writable\n",
+        )
+            .into_response();
+    }
+    (StatusCode::OK, "ready\n").into_response()
 }
 
 /// `GET /metrics`: Prometheus text format.

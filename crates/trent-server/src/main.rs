@@ -14,6 +14,7 @@ mod metrics;
 mod serve;
 mod sts;
 mod throttle;
+mod trail;
 
 use std::path::PathBuf;
 
@@ -44,6 +45,11 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Read and check the audit trail, offline, from its files.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Ask how key policies, identity policies and grants decide a request (administrators).
     Policy {
         #[command(flatten)]
@@ -51,6 +57,109 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Prove the trail is complete and unchanged: checks every line's hash chain and every
+    /// signed digest. Exits non-zero and names file, line and record on any problem.
+    Verify {
+        #[command(flatten)]
+        location: AuditLocation,
+        /// A public key (PEM file) the digests must be signed with; repeat for several. Without
+        /// it the keys in the trail's own audit-public-keys.pem are used, which proves only
+        /// self-consistency.
+        #[arg(long = "public-key")]
+        public_keys: Vec<PathBuf>,
+        /// Accept records after the last signed digest (a running server's newest records).
+        #[arg(long)]
+        allow_unsigned_tail: bool,
+    },
+    /// Print the newest events as JSON lines (oldest first).
+    Tail {
+        #[command(flatten)]
+        location: AuditLocation,
+        #[command(flatten)]
+        filter: AuditFilter,
+        /// How many events.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        lines: usize,
+        /// Keep printing events as they are appended.
+        #[arg(long, short = 'f')]
+        follow: bool,
+    },
+    /// Print the events matching the filters as JSON lines (oldest first).
+    Query {
+        #[command(flatten)]
+        location: AuditLocation,
+        #[command(flatten)]
+        filter: AuditFilter,
+        /// At most this many events.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+}
+
+#[derive(Debug, Args)]
+struct AuditLocation {
+    /// The server's data directory (the trail is its `audit` directory).
+    #[arg(long, env = "TRENT_DATA_DIR", default_value = "trent-data")]
+    data_dir: PathBuf,
+    /// The trail's directory, if not `<data-dir>/audit`.
+    #[arg(long, env = "TRENT_AUDIT_DIR")]
+    audit_dir: Option<PathBuf>,
+}
+
+impl AuditLocation {
+    fn dir(&self) -> PathBuf {
+        self.audit_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit"))
+    }
+}
+
+#[derive(Debug, Args)]
+struct AuditFilter {
+    /// Events at or after this time (RFC 3339, e.g. 2026-11-28T00:00:00Z).
+    #[arg(long)]
+    start: Option<String>,
+    /// Events at or before this time.
+    #[arg(long)]
+    end: Option<String>,
+    /// Events about this key (id or ARN).
+    #[arg(long)]
+    key: Option<String>,
+    /// Events of this principal (ARN or access key id).
+    #[arg(long)]
+    principal: Option<String>,
+    /// Events of this operation, e.g. Decrypt.
+    #[arg(long)]
+    event_name: Option<String>,
+    /// Events that failed with this error code (`*` for any error).
+    #[arg(long)]
+    error_code: Option<String>,
+}
+
+impl AuditFilter {
+    fn to_query(&self, limit: Option<usize>) -> anyhow::Result<trent_audit::QueryFilter> {
+        let time = |text: &Option<String>| -> anyhow::Result<Option<std::time::SystemTime>> {
+            text.as_deref()
+                .map(|t| {
+                    trent_audit::parse_time(t)
+                        .ok_or_else(|| anyhow::anyhow!("{t:?} is not an RFC 3339 time"))
+                })
+                .transpose()
+        };
+        Ok(trent_audit::QueryFilter {
+            start: time(&self.start)?,
+            end: time(&self.end)?,
+            key: self.key.clone(),
+            principal: self.principal.clone(),
+            event_name: self.event_name.clone(),
+            error_code: self.error_code.clone(),
+            limit,
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -208,6 +317,7 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Admin { target, command } => run_admin(target, command),
         Command::Bench(args) => run_bench(&args),
+        Command::Audit { command } => run_audit(command),
         Command::Policy {
             target,
             command: PolicyCommand::Simulate(args),
@@ -314,6 +424,71 @@ fn run_admin(target: client::Target, command: AdminCommand) -> anyhow::Result<()
     )?;
     println!("{}", serde_json::to_string_pretty(&response)?);
     Ok(())
+}
+
+fn run_audit(command: AuditCommand) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let print = |events: Vec<Box<serde_json::value::RawValue>>| -> anyhow::Result<()> {
+        let mut out = std::io::stdout().lock();
+        for event in events {
+            writeln!(out, "{}", event.get())?;
+        }
+        out.flush()?;
+        Ok(())
+    };
+    match command {
+        AuditCommand::Verify {
+            location,
+            public_keys,
+            allow_unsigned_tail,
+        } => {
+            let keys = public_keys
+                .iter()
+                .map(|path| {
+                    std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let report = trent_audit::verify(&location.dir(), &keys)?;
+            println!("{report}");
+            let good = if allow_unsigned_tail {
+                report.is_consistent()
+            } else {
+                report.is_ok()
+            };
+            if !good {
+                anyhow::bail!(
+                    "the audit trail in {} did not verify",
+                    location.dir().display()
+                );
+            }
+            Ok(())
+        }
+        AuditCommand::Tail {
+            location,
+            filter,
+            lines,
+            follow,
+        } => {
+            let query = filter.to_query(None)?;
+            print(trent_audit::tail(&location.dir(), lines, &query)?)?;
+            if follow {
+                let mut follower = trent_audit::Follower::from_end(&location.dir(), query)?;
+                loop {
+                    std::thread::sleep(std::time::Duration::from_millis(500));
+                    print(follower.poll()?)?;
+                }
+            }
+            Ok(())
+        }
+        AuditCommand::Query {
+            location,
+            filter,
+            limit,
+        } => print(trent_audit::query(
+            &location.dir(),
+            &filter.to_query(limit)?,
+        )?),
+    }
 }
 
 fn run_simulate(target: client::Target, args: SimulateArgs) -> anyhow::Result<()> {

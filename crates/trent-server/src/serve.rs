@@ -88,6 +88,14 @@ pub struct ServeArgs {
     pub request_quota: u32,
     #[arg(long, env = "TRENT_WORK_INTERVAL", default_value_t = 60)]
     work_interval: u64,
+    /// Where the audit trail is written (default: `<data-dir>/audit`; in test mode there is no
+    /// trail unless this is given).
+    #[arg(long, env = "TRENT_AUDIT_DIR")]
+    audit_dir: Option<PathBuf>,
+    /// Serve without an audit trail. Only for measuring what the trail costs: nothing the
+    /// server does is recorded.
+    #[arg(long, env = "TRENT_NO_AUDIT")]
+    no_audit: bool,
     /// Log format on stderr.
     #[arg(long, env = "TRENT_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -171,6 +179,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%bound, dev = args.dev, "listening");
 
     let kms = state.kms.clone();
+    let audit = state.audit.clone();
     let app = router(state.clone()).merge(trent_console::router(
         Arc::new(crate::console::Backend(state)),
         trent_console::ConsoleOptions {
@@ -234,6 +243,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Err(err) = tokio::task::block_in_place(|| kms.flush_key_usage()) {
         tracing::error!(error = %err, "could not save key usage at shutdown");
+    }
+    if let Some(journal) = &audit
+        && let Err(err) = tokio::task::block_in_place(|| journal.close())
+    {
+        tracing::error!(error = %err, "could not seal the audit trail at shutdown");
     }
     Ok(())
 }
@@ -314,6 +328,11 @@ fn open_dev(args: &ServeArgs) -> anyhow::Result<AppState> {
         quotas: crate::throttle::Quotas::new(args.request_quota),
         kms: Arc::new(kms),
         regions: args.regions.clone(),
+        secure_transport: args.tls_cert.is_some(),
+        audit: match (&args.audit_dir, args.no_audit) {
+            (Some(dir), false) => Some(crate::trail::open(dir, None, &root_key)?),
+            _ => None,
+        },
         dev: Some(DevState {
             identity,
             clock,
@@ -368,6 +387,18 @@ fn open_data_dir(args: &ServeArgs) -> anyhow::Result<AppState> {
         quotas: crate::throttle::Quotas::new(args.request_quota),
         kms: Arc::new(kms),
         regions: args.regions.clone(),
+        secure_transport: args.tls_cert.is_some(),
+        audit: if args.no_audit {
+            tracing::warn!("--no-audit: requests are served without an audit trail");
+            None
+        } else {
+            let audit_dir = args.audit_dir.clone().unwrap_or_else(|| dir.join("audit"));
+            Some(crate::trail::open(
+                &audit_dir,
+                Some(&dir.join("audit-signing.key")),
+                &root_key,
+            )?)
+        },
         dev: None,
     })
 }

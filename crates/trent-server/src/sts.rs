@@ -24,6 +24,25 @@ pub fn action_of(body: &[u8]) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
+/// `requestParameters` of an STS call: its form fields (none of them secret) in lowerCamel
+/// spelling, without `Action` and `Version`.
+pub fn loggable_parameters(body: &[u8]) -> serde_json::Value {
+    let fields: serde_json::Map<String, serde_json::Value> = form_urlencoded::parse(body)
+        .filter(|(name, _)| name != "Action" && name != "Version")
+        .map(|(name, value)| {
+            (
+                lower_first(&name),
+                serde_json::Value::from(value.into_owned()),
+            )
+        })
+        .collect();
+    if fields.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::Value::Object(fields)
+    }
+}
+
 /// Answers one STS call for an authenticated caller; `Ok` is the XML body.
 pub fn handle(state: &AppState, caller: &Caller, body: &[u8]) -> Result<String, KmsError> {
     let field = |name: &str| {

@@ -7,20 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use aws_sdk_kms::primitives::Blob;
-use common::{Server, error_of, kms_client, trent};
-
-fn read_credentials(dir: &Path) -> (String, String) {
-    let text = std::fs::read_to_string(dir.join("credentials")).expect("credentials file");
-    let value = |name: &str| {
-        text.lines()
-            .find_map(|l| {
-                l.strip_prefix(name)
-                    .map(|rest| rest.trim_start_matches([' ', '=']).trim().to_string())
-            })
-            .expect(name)
-    };
-    (value("aws_access_key_id"), value("aws_secret_access_key"))
-}
+use common::{Server, error_of, kms_client, read_credentials, trent};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777

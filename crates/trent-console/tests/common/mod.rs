@@ -180,7 +180,7 @@ impl ConsoleBackend for TestBackend {
             Some(operation),
             operation.name(),
             parameters,
-            result.as_ref(),
+            result.as_ref().map(Some),
         );
         if let Ok(mut events) = self.events.lock() {
             events.push(event);

@@ -88,6 +88,20 @@ impl Drop for Server {
     }
 }
 
+/// The first administrator's access key id and secret from a data directory's credentials file.
+pub fn read_credentials(dir: &Path) -> (String, String) {
+    let text = std::fs::read_to_string(dir.join("credentials")).expect("credentials file");
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix(name)
+                    .map(|rest| rest.trim_start_matches([' ', '=']).trim().to_string())
+            })
+            .expect(name)
+    };
+    (value("aws_access_key_id"), value("aws_secret_access_key"))
+}
+
 /// An official AWS SDK client for `endpoint`, signing with the given credentials.
 pub async fn kms_client(endpoint: &str, access_key_id: &str, secret: &str) -> aws_sdk_kms::Client {
     let credentials =
