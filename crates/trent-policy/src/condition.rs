@@ -16,7 +16,7 @@
 use std::net::IpAddr;
 
 use crate::evaluate::ConditionKeys;
-use crate::glob::{arn_glob, glob};
+use crate::glob::{Tok, arn_like_tokens, glob_tokens, tokens};
 use crate::template::Template;
 
 /// The base operators; negated forms are the same operator with `negated` set.
@@ -149,7 +149,7 @@ impl Operator {
         match self {
             StringEquals { .. } => request == policy,
             StringEqualsIgnoreCase { .. } => request.to_lowercase() == policy.to_lowercase(),
-            StringLike { .. } => glob(policy, request, false),
+            StringLike { .. } => glob_tokens(&pattern_of(policy), request),
             NumericEquals { .. } => numbers(request, policy).is_some_and(|(r, p)| r == p),
             NumericLessThan => numbers(request, policy).is_some_and(|(r, p)| r < p),
             NumericLessThanEquals => numbers(request, policy).is_some_and(|(r, p)| r <= p),
@@ -163,7 +163,7 @@ impl Operator {
             Bool => request.eq_ignore_ascii_case(policy),
             BinaryEquals => request == policy,
             IpAddress { .. } => ip_in_range(request, policy),
-            ArnLike { .. } => arn_glob(policy, request),
+            ArnLike { .. } => arn_like_tokens(&pattern_of(policy), request),
             Null => false,
         }
     }
@@ -183,16 +183,27 @@ impl Condition {
         }
         let negated = self.operator.negated();
         let Some(request_values) = present else {
+            if self.if_exists {
+                return true;
+            }
             return match self.set {
                 SetQualifier::ForAllValues => true,
                 SetQualifier::ForAnyValue => false,
-                SetQualifier::Single => self.if_exists || negated,
+                SetQualifier::Single => negated,
             };
         };
         // Whether one request value satisfies the (possibly negated) operator.
         let satisfies = |value: &str| {
-            let any = self.values.iter().any(|policy| {
-                policy.with_resolved(keys, |policy| self.operator.matches(value, policy))
+            let any = self.values.iter().any(|policy| match self.operator {
+                // Wildcard operators match against the pattern, where escapes and variable
+                // values are literal.
+                Operator::StringLike { .. } => {
+                    policy.with_pattern(keys, |pattern| glob_tokens(pattern, value))
+                }
+                Operator::ArnLike { .. } => {
+                    policy.with_pattern(keys, |pattern| arn_like_tokens(pattern, value))
+                }
+                _ => policy.with_resolved(keys, |policy| self.operator.matches(value, policy)),
             });
             any != negated
         };
@@ -203,6 +214,12 @@ impl Condition {
             SetQualifier::Single => request_values.iter().any(|v| satisfies(v)),
         }
     }
+}
+
+fn pattern_of(text: &str) -> Vec<Tok> {
+    let mut out = Vec::new();
+    tokens(text, &mut out);
+    out
 }
 
 fn numbers(request: &str, policy: &str) -> Option<(f64, f64)> {

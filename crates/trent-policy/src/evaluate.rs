@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::document::{Effect, Policy, PolicyPrincipal, Statement};
-use crate::glob::{arn_glob, glob};
+use crate::glob::{glob, resource_glob};
 
 /// The values a request has for condition keys (and policy variables). Keys arrive
 /// lowercased; an absent key is `None`. Multi-valued keys (`kms:EncryptionContextKeys`,
@@ -153,11 +153,10 @@ impl Statement {
         }
         let resource = self.resource.as_ref()?;
         let resource_listed = resource.patterns.iter().any(|pattern| {
-            pattern.with_resolved(request.keys, |pattern| {
-                pattern == "*"
-                    || arn_glob(pattern, request.resource)
-                    || glob(pattern, request.resource, false)
-            })
+            pattern.as_literal() == Some("*")
+                || pattern.with_pattern(request.keys, |tokens| {
+                    resource_glob(tokens, request.resource)
+                })
         });
         if resource_listed == resource.negated {
             return None;

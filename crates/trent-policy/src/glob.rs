@@ -1,7 +1,11 @@
 //! Wildcard matching as IAM does it: `*` matches any run of characters (also none), `?` exactly
 //! one, everything else itself. Actions compare without regard to case, resources and string
 //! conditions with it. ARNs compare component by component, so a `*` in one component never
-//! swallows a `:` of another.
+//! swallows a `:` of another; in a resource pattern only a `*` that ends its component may run
+//! across colons (`arn:aws:kms:*` covers every KMS ARN).
+//!
+//! Values that come from policy variables or the `${*}`/`${?}` escapes are literal text, so
+//! patterns with them are matched as [`Tok`]ens rather than as strings.
 
 /// Whether `text` matches `pattern`. Works on bytes, but a `?` consumes one whole UTF-8
 /// character. Backtracks only to the most recent `*`, which is enough for `*`/`?` patterns and
@@ -54,38 +58,165 @@ fn utf8_len(first: u8) -> usize {
     }
 }
 
-/// Whether `text` is an ARN matching the ARN pattern `pattern` (ArnLike, ArnEquals and resource
-/// patterns): both split into their six components, each compared with [`glob`]. The resource
-/// component (the sixth) may itself contain colons. A pattern of `*` matches any text.
-pub(crate) fn arn_glob(pattern: &str, text: &str) -> bool {
-    if pattern == "*" {
-        return true;
-    }
-    let (Some(pattern), Some(text)) = (split_arn(pattern), split_arn(text)) else {
-        return false;
-    };
-    pattern
-        .iter()
-        .zip(text.iter())
-        .all(|(p, t)| glob(p, t, false))
+/// One element of a compiled pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tok {
+    /// `*`: any run of characters.
+    Star,
+    /// `?`: one character.
+    One,
+    /// A character that matches itself (also a literal `*` or `?`).
+    Lit(char),
 }
 
-fn split_arn(arn: &str) -> Option<[&str; 6]> {
-    let mut parts = arn.splitn(6, ':');
-    let out = [
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    ];
-    (out[0] == "arn" || out[0] == "*").then_some(out)
+/// The tokens of pattern text in which `*` and `?` are wildcards.
+pub(crate) fn tokens(pattern: &str, out: &mut Vec<Tok>) {
+    out.extend(pattern.chars().map(|c| match c {
+        '*' => Tok::Star,
+        '?' => Tok::One,
+        c => Tok::Lit(c),
+    }));
+}
+
+/// [`glob`] over tokens (case-sensitive).
+pub(crate) fn glob_tokens(p: &[Tok], text: &str) -> bool {
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some(Tok::Star) => {
+                star = Some((pi, ti));
+                pi += 1;
+                continue;
+            }
+            Some(Tok::One) => {
+                pi += 1;
+                ti += 1;
+                continue;
+            }
+            Some(Tok::Lit(c)) if *c == t[ti] => {
+                pi += 1;
+                ti += 1;
+                continue;
+            }
+            _ => {}
+        }
+        match star {
+            Some((star_pi, star_ti)) => {
+                star = Some((star_pi, star_ti + 1));
+                pi = star_pi + 1;
+                ti = star_ti + 1;
+            }
+            None => return false,
+        }
+    }
+    p[pi.min(p.len())..].iter().all(|tok| *tok == Tok::Star)
+}
+
+/// A resource pattern against a resource ARN: wildcards stay within a colon-separated
+/// component, except a `*` that ends its component (followed by `:` or the end), which may run
+/// across colons. Dynamic programming over (pattern, text) positions, so no input is slow.
+pub(crate) fn resource_glob(p: &[Tok], text: &str) -> bool {
+    if p == [Tok::Star] {
+        return true;
+    }
+    let t: Vec<char> = text.chars().collect();
+    // matches[j]: whether p[i..] matches t[j..], computed for i from the end backwards.
+    let mut next = vec![false; t.len() + 1];
+    next[t.len()] = true;
+    for i in (0..p.len()).rev() {
+        let mut current = vec![false; t.len() + 1];
+        for j in (0..=t.len()).rev() {
+            current[j] = match p[i] {
+                Tok::Star => {
+                    let may_cross = matches!(p.get(i + 1), None | Some(Tok::Lit(':')));
+                    next[j] || (j < t.len() && (may_cross || t[j] != ':') && current[j + 1])
+                }
+                Tok::One => j < t.len() && t[j] != ':' && next[j + 1],
+                Tok::Lit(c) => j < t.len() && t[j] == c && next[j + 1],
+            };
+        }
+        next = current;
+    }
+    next[0]
+}
+
+/// ArnLike/ArnEquals over tokens: six components, each compared with [`glob_tokens`]; the sixth
+/// keeps any further colons. A pattern of `*` matches any text.
+pub(crate) fn arn_like_tokens(p: &[Tok], text: &str) -> bool {
+    if p == [Tok::Star] {
+        return true;
+    }
+    let mut parts: Vec<&[Tok]> = Vec::with_capacity(6);
+    let mut start = 0;
+    for (i, tok) in p.iter().enumerate() {
+        if *tok == Tok::Lit(':') && parts.len() < 5 {
+            parts.push(&p[start..i]);
+            start = i + 1;
+        }
+    }
+    parts.push(&p[start..]);
+    let text_parts: Vec<&str> = text.splitn(6, ':').collect();
+    parts.len() == 6
+        && text_parts.len() == 6
+        && text_parts[0] == "arn"
+        && parts
+            .iter()
+            .zip(&text_parts)
+            .all(|(p, t)| glob_tokens(p, t))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn toks(pattern: &str) -> Vec<Tok> {
+        let mut out = Vec::new();
+        tokens(pattern, &mut out);
+        out
+    }
+
+    #[test]
+    fn resource_stars_cross_colons_only_at_the_end_of_a_component() {
+        let key = "arn:aws:kms:us-west-2:111122223333:key/1234abcd";
+        assert!(resource_glob(&toks("*"), key));
+        assert!(resource_glob(&toks("arn:aws:kms:*"), key));
+        assert!(resource_glob(
+            &toks("arn:aws:kms:*:111122223333:key/*"),
+            key
+        ));
+        assert!(!resource_glob(&toks("arn:aws:kms:us-*3:key/1234abcd"), key));
+        assert!(resource_glob(
+            &toks("arn:aws:kms:us-west-?:*:key/1234abcd"),
+            key
+        ));
+        let mut literal = toks("arn:aws:kms:*:*:alias/team-");
+        literal.push(Tok::Lit('*'));
+        assert!(resource_glob(
+            &literal,
+            "arn:aws:kms:us-west-2:1:alias/team-*"
+        ));
+        assert!(!resource_glob(
+            &literal,
+            "arn:aws:kms:us-west-2:1:alias/team-blue"
+        ));
+    }
+
+    #[test]
+    fn token_globs_and_arns() {
+        assert!(glob_tokens(&toks("team-*"), "team-blue"));
+        assert!(!glob_tokens(&[Tok::Lit('a'), Tok::Lit('*')], "ab"));
+        assert!(glob_tokens(&toks("a?c*"), "abcdef"));
+        assert!(arn_like_tokens(
+            &toks("arn:aws:iam::*:role/app-*"),
+            "arn:aws:iam::1:role/app-x"
+        ));
+        assert!(!arn_like_tokens(
+            &toks("arn:aws:iam::*:role/app-*"),
+            "arn:aws:iam::1:user/app-x"
+        ));
+    }
 
     #[test]
     fn stars_and_question_marks() {
@@ -104,28 +235,5 @@ mod tests {
         assert!(glob("a**b", "ab", false));
         assert!(!glob("", "a", false));
         assert!(glob("", "", false));
-    }
-
-    #[test]
-    fn arns_match_component_by_component() {
-        let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd";
-        assert!(arn_glob("*", key));
-        assert!(arn_glob("arn:aws:kms:*:111122223333:key/*", key));
-        assert!(arn_glob("arn:aws:kms:us-east-?:*:*", key));
-        assert!(!arn_glob("arn:aws:kms:*:444455556666:key/*", key));
-        // A star in the region component cannot reach across the account's colon.
-        assert!(!arn_glob("arn:aws:kms:*:key/1234abcd", key));
-        assert!(!arn_glob(
-            "arn:aws:kms:us-east-1:111122223333:key/*",
-            "not an arn"
-        ));
-        assert!(arn_glob(
-            "arn:aws:iam::*:role/admin",
-            "arn:aws:iam::111122223333:role/admin"
-        ));
-        assert!(arn_glob(
-            "arn:aws:sns:*:*:topic:sub",
-            "arn:aws:sns:us-east-1:1:topic:sub"
-        ));
     }
 }

@@ -9,6 +9,7 @@
 
 use crate::Version;
 use crate::evaluate::ConditionKeys;
+use crate::glob::{Tok, tokens};
 
 /// A resource pattern or condition value, possibly with variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +20,8 @@ pub struct Template {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
     Text(String),
+    /// `${*}`, `${?}` or `${$}`: the character itself, never a wildcard.
+    Escaped(char),
     /// A variable: its key (lowercased) and its default.
     Variable {
         key: String,
@@ -47,7 +50,12 @@ impl Template {
             literal.push_str(&rest[..start]);
             let inner = rest[start + 2..start + len].trim();
             match inner {
-                "*" | "?" | "$" => literal.push_str(inner),
+                "*" | "?" | "$" => {
+                    if !literal.is_empty() {
+                        parts.push(Part::Text(std::mem::take(&mut literal)));
+                    }
+                    parts.push(Part::Escaped(inner.chars().next().unwrap_or('*')));
+                }
                 _ => {
                     let (key, default) = match inner.split_once(',') {
                         Some((key, default)) => {
@@ -86,19 +94,44 @@ impl Template {
         }
     }
 
-    /// The value for this request; `None` when a variable has no value.
+    /// The value for this request as plain text; `None` when a variable has no value.
     pub(crate) fn resolve(&self, keys: &dyn ConditionKeys) -> Option<String> {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Text(text) => out.push_str(text),
-                Part::Variable { key, default } => match keys.values(key) {
-                    Some(values) if values.len() == 1 => out.push_str(&values[0]),
-                    _ => out.push_str(default.as_deref()?),
-                },
+                Part::Escaped(c) => out.push(*c),
+                Part::Variable { key, default } => out.push_str(&variable(keys, key, default)?),
             }
         }
         Some(out)
+    }
+
+    /// The value for this request as a pattern: `*` and `?` written in the policy are
+    /// wildcards; escapes and variable values are literal.
+    pub(crate) fn resolve_pattern(&self, keys: &dyn ConditionKeys, out: &mut Vec<Tok>) -> bool {
+        out.clear();
+        for part in &self.parts {
+            match part {
+                Part::Text(text) => tokens(text, out),
+                Part::Escaped(c) => out.push(Tok::Lit(*c)),
+                Part::Variable { key, default } => match variable(keys, key, default) {
+                    Some(value) => out.extend(value.chars().map(Tok::Lit)),
+                    None => return false,
+                },
+            }
+        }
+        true
+    }
+
+    /// Calls `f` with the resolved pattern; `false` if a variable has no value.
+    pub(crate) fn with_pattern(
+        &self,
+        keys: &dyn ConditionKeys,
+        f: impl FnOnce(&[Tok]) -> bool,
+    ) -> bool {
+        let mut pattern = Vec::new();
+        self.resolve_pattern(keys, &mut pattern) && f(&pattern)
     }
 
     /// Calls `f` with the resolved text; `false` if a variable has no value.
@@ -111,6 +144,14 @@ impl Template {
             Some(text) => f(text),
             None => self.resolve(keys).is_some_and(|text| f(&text)),
         }
+    }
+}
+
+/// A variable's single value, or its default.
+fn variable(keys: &dyn ConditionKeys, key: &str, default: &Option<String>) -> Option<String> {
+    match keys.values(key) {
+        Some(mut values) if values.len() == 1 => values.pop(),
+        _ => default.clone(),
     }
 }
 
@@ -131,6 +172,14 @@ mod tests {
         assert_eq!(
             template.resolve(&keys).as_deref(),
             Some("arn:aws:kms:*:*:alias/alice-blue*")
+        );
+        let mut pattern = Vec::new();
+        assert!(template.resolve_pattern(&keys, &mut pattern));
+        assert_eq!(pattern.last(), Some(&Tok::Lit('*')));
+        assert_eq!(
+            pattern.iter().filter(|t| **t == Tok::Star).count(),
+            2,
+            "the two stars written in the policy stay wildcards"
         );
         let missing = Template::parse("${aws:userid}", Version::V2012_10_17);
         assert_eq!(missing.resolve(&keys), None);
