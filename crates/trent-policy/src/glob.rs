@@ -116,28 +116,44 @@ pub(crate) fn glob_tokens(p: &[Tok], text: &str) -> bool {
 
 /// A resource pattern against a resource ARN: wildcards stay within a colon-separated
 /// component, except a `*` that ends its component (followed by `:` or the end), which may run
-/// across colons. Dynamic programming over (pattern, text) positions, so no input is slow.
+/// across colons. Dynamic programming over (pattern, text) positions with two rows, so no input
+/// is slow; patterns without wildcards compare directly.
 pub(crate) fn resource_glob(p: &[Tok], text: &str) -> bool {
     if p == [Tok::Star] {
         return true;
     }
-    let t: Vec<char> = text.chars().collect();
-    // matches[j]: whether p[i..] matches t[j..], computed for i from the end backwards.
+    if !p.iter().any(|tok| matches!(tok, Tok::Star | Tok::One)) {
+        return p.len() == text.chars().count()
+            && p.iter()
+                .zip(text.chars())
+                .all(|(tok, c)| *tok == Tok::Lit(c));
+    }
+    if text.is_ascii() {
+        resource_rows(p, text.as_bytes(), char::from)
+    } else {
+        let chars: Vec<char> = text.chars().collect();
+        resource_rows(p, &chars, |c| c)
+    }
+}
+
+fn resource_rows<T: Copy>(p: &[Tok], t: &[T], as_char: impl Fn(T) -> char) -> bool {
+    // next[j]: whether p[i + 1..] matches t[j..]; current[j]: whether p[i..] does.
     let mut next = vec![false; t.len() + 1];
+    let mut current = vec![false; t.len() + 1];
     next[t.len()] = true;
     for i in (0..p.len()).rev() {
-        let mut current = vec![false; t.len() + 1];
+        let may_cross = matches!(p.get(i + 1), None | Some(Tok::Lit(':')));
         for j in (0..=t.len()).rev() {
+            let c = t.get(j).map(|&x| as_char(x));
             current[j] = match p[i] {
                 Tok::Star => {
-                    let may_cross = matches!(p.get(i + 1), None | Some(Tok::Lit(':')));
-                    next[j] || (j < t.len() && (may_cross || t[j] != ':') && current[j + 1])
+                    next[j] || (c.is_some_and(|c| may_cross || c != ':') && current[j + 1])
                 }
-                Tok::One => j < t.len() && t[j] != ':' && next[j + 1],
-                Tok::Lit(c) => j < t.len() && t[j] == c && next[j + 1],
+                Tok::One => c.is_some_and(|c| c != ':') && next[j + 1],
+                Tok::Lit(l) => c == Some(l) && next[j + 1],
             };
         }
-        next = current;
+        std::mem::swap(&mut next, &mut current);
     }
     next[0]
 }

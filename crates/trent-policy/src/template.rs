@@ -15,6 +15,8 @@ use crate::glob::{Tok, tokens};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
     parts: Vec<Part>,
+    /// The pattern, compiled once, when the template has no variables.
+    compiled: Option<Vec<Tok>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,9 +33,24 @@ enum Part {
 
 impl Template {
     pub(crate) fn literal(text: String) -> Template {
-        Template {
-            parts: vec![Part::Text(text)],
+        Template::from_parts(vec![Part::Text(text)])
+    }
+
+    fn from_parts(parts: Vec<Part>) -> Template {
+        let mut template = Template {
+            parts,
+            compiled: None,
+        };
+        if !template
+            .parts
+            .iter()
+            .any(|part| matches!(part, Part::Variable { .. }))
+        {
+            let mut tokens = Vec::new();
+            template.resolve_pattern(&crate::KeyValues::new(), &mut tokens);
+            template.compiled = Some(tokens);
         }
+        template
     }
 
     pub(crate) fn parse(text: &str, version: Version) -> Template {
@@ -83,7 +100,7 @@ impl Template {
         if !literal.is_empty() || parts.is_empty() {
             parts.push(Part::Text(literal));
         }
-        Template { parts }
+        Template::from_parts(parts)
     }
 
     /// The text as written, when it has no variables (no allocation).

@@ -66,19 +66,47 @@ fn describe() {
 pub fn request_done(target: &str, error: Option<ErrorCode>, elapsed: Duration) {
     let operation = target
         .strip_prefix("TrentService.")
-        .and_then(Operation::from_name)
-        .map(Operation::name)
-        .unwrap_or(if target.starts_with("TrentAdmin.") {
-            "Admin"
-        } else {
-            "Unknown"
+        .and_then(Operation::from_name);
+    // The common case (a known operation that succeeded) uses handles registered once: looking
+    // a labelled metric up by name on every request cost ~4% of an Encrypt.
+    if let (Some(operation), None) = (operation, error) {
+        let handles = SUCCESS_HANDLES.get_or_init(|| {
+            Operation::ALL
+                .iter()
+                .map(|op| {
+                    (
+                        *op,
+                        metrics::counter!("trent_requests_total", "operation" => op.name(), "outcome" => "ok"),
+                        metrics::histogram!("trent_request_duration_seconds", "operation" => op.name()),
+                    )
+                })
+                .collect()
         });
+        if let Some((_, counter, histogram)) = handles.iter().find(|(op, _, _)| *op == operation) {
+            counter.increment(1);
+            histogram.record(elapsed.as_secs_f64());
+            return;
+        }
+    }
+    let operation =
+        operation
+            .map(Operation::name)
+            .unwrap_or(if target.starts_with("TrentAdmin.") {
+                "Admin"
+            } else {
+                "Unknown"
+            });
     let outcome = error.map(|code| code.as_str()).unwrap_or("ok");
     metrics::counter!("trent_requests_total", "operation" => operation, "outcome" => outcome)
         .increment(1);
     metrics::histogram!("trent_request_duration_seconds", "operation" => operation)
         .record(elapsed.as_secs_f64());
 }
+
+/// Counter and histogram of every operation's successes, registered on first use.
+static SUCCESS_HANDLES: std::sync::OnceLock<
+    Vec<(Operation, metrics::Counter, metrics::Histogram)>,
+> = std::sync::OnceLock::new();
 
 /// Records one finished STS call (`action` as the request named it).
 pub fn sts_request_done(action: Option<&str>, error: Option<ErrorCode>, elapsed: Duration) {
