@@ -130,6 +130,19 @@ fn parse_stored_policy(arn: &str, text: &str) -> trent_policy::Policy {
     })
 }
 
+/// Key cache hits and misses. Registered once: looking a labelled metric up on every request
+/// is a measurable share of an Encrypt.
+fn cache_counters() -> &'static (metrics::Counter, metrics::Counter) {
+    static COUNTERS: std::sync::OnceLock<(metrics::Counter, metrics::Counter)> =
+        std::sync::OnceLock::new();
+    COUNTERS.get_or_init(|| {
+        (
+            metrics::counter!("trent_key_cache_total", "result" => "hit"),
+            metrics::counter!("trent_key_cache_total", "result" => "miss"),
+        )
+    })
+}
+
 pub fn key_address(account: &str, region: &str, key_id: &str) -> RecordKey {
     RecordKey::new(kind::KEY, account, region, key_id)
 }
@@ -205,10 +218,10 @@ impl Kms {
     ) -> Result<Option<Arc<LoadedKey>>, CoreError> {
         let address = (region.to_string(), key_id.to_string());
         if let Some(key) = read(&self.keys.keys).get(&address) {
-            metrics::counter!("trent_key_cache_total", "result" => "hit").increment(1);
+            cache_counters().0.increment(1);
             return Ok(Some(key.clone()));
         }
-        metrics::counter!("trent_key_cache_total", "result" => "miss").increment(1);
+        cache_counters().1.increment(1);
         let Some(owner) = self.store.get(&owner_address(region, key_id))? else {
             return Ok(None);
         };

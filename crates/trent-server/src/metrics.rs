@@ -7,7 +7,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use trent_protocol::{ErrorCode, Operation};
 
 /// Request latency buckets in seconds: sub-millisecond resolution where KMS calls live.
@@ -33,6 +33,18 @@ impl Metrics {
     pub fn install() -> Metrics {
         let handle = PrometheusBuilder::new()
             .set_buckets(LATENCY_BUCKETS)
+            .and_then(|builder| {
+                builder.set_buckets_for_metric(
+                    Matcher::Full("trent_audit_batch_records".into()),
+                    BATCH_BUCKETS,
+                )
+            })
+            .and_then(|builder| {
+                builder.set_buckets_for_metric(
+                    Matcher::Full("trent_store_commit_batches".into()),
+                    BATCH_BUCKETS,
+                )
+            })
             .and_then(|builder| builder.install_recorder())
             .map_err(|err| tracing::warn!(error = %err, "metrics recorder not installed"))
             .ok();
@@ -60,7 +72,20 @@ fn describe() {
         metrics::Unit::Seconds,
         "Time from receiving a request to having its response, by operation"
     );
+    metrics::describe_histogram!(
+        "trent_store_commit_seconds",
+        metrics::Unit::Seconds,
+        "Time to commit and sync one group of store writes"
+    );
+    metrics::describe_histogram!(
+        "trent_store_commit_batches",
+        "Write batches committed together in one store transaction"
+    );
+    trent_audit::describe_metrics();
 }
+
+/// Buckets for histograms that count things per batch.
+const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
 
 /// Records one finished API request. `target` is the `X-Amz-Target` header as received.
 pub fn request_done(target: &str, error: Option<ErrorCode>, elapsed: Duration) {

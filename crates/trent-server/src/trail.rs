@@ -35,7 +35,6 @@ pub fn open(
         Some(path) => load_or_create_signing_key(path, root_key)?,
         None => trent_audit::generate_signing_key()?.to_vec(),
     };
-    trent_audit::describe_metrics();
     // Events name keys, principals and encryption contexts: for the operator's eyes only.
     if !dir.exists() {
         fs::DirBuilder::new()

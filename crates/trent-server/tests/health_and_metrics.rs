@@ -10,7 +10,18 @@ use common::{Server, dev_client, raw_get};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn health_readiness_and_metrics() {
-    let server = Server::dev();
+    let audit = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        &[
+            "serve",
+            "--dev",
+            "--listen",
+            "127.0.0.1:0",
+            "--audit-dir",
+            audit.path().to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(raw_get(&server.endpoint, "/healthz").0, 200);
     assert_eq!(raw_get(&server.endpoint, "/readyz").0, 200);
 
@@ -50,6 +61,16 @@ async fn health_readiness_and_metrics() {
         "{text}"
     );
     assert!(text.contains("trent_key_cache_total"), "{text}");
+    for family in [
+        "trent_audit_fsync_seconds_bucket",
+        "trent_audit_records_total",
+        "trent_audit_queue_depth",
+        "trent_audit_batch_records_bucket{le=\"1\"}",
+        "trent_store_commit_seconds_bucket",
+        "trent_keys{state=",
+    ] {
+        assert!(text.contains(family), "{family} missing: {text}");
+    }
 
     // An independent parser must accept the whole exposition (prometheus_client, installed by
     // scripts/test).

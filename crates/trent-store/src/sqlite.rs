@@ -277,6 +277,8 @@ impl Outcome {
 /// Commits a group of batches in one transaction (one fsync), each batch all-or-nothing in its
 /// own savepoint, and leaves every batch's result in its outcome.
 fn commit_group(conn: &mut Connection, group: Vec<(Batch, Arc<Outcome>)>) {
+    let started = std::time::Instant::now();
+    let batches = group.len();
     let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(err) => {
@@ -303,7 +305,11 @@ fn commit_group(conn: &mut Connection, group: Vec<(Batch, Arc<Outcome>)>) {
         };
         results.push((result, outcome));
     }
-    match tx.commit() {
+    let committed = tx.commit();
+    // One transaction and one sync for the whole group.
+    metrics::histogram!("trent_store_commit_seconds").record(started.elapsed().as_secs_f64());
+    metrics::histogram!("trent_store_commit_batches").record(batches as f64);
+    match committed {
         Ok(()) => {
             for (result, outcome) in results {
                 outcome.set(result);
