@@ -850,6 +850,26 @@ async fn unsupported_operations_and_parameters_say_so() {
     );
     let stores = client.describe_custom_key_stores().send().await.unwrap();
     assert!(stores.custom_key_stores().is_empty());
+    // Import on a key whose material KMS made: AWS's refusal (recorded by LocalStack's snapshot).
+    let key_id = new_key(&client).await;
+    let err = client
+        .get_parameters_for_import()
+        .key_id(&key_id)
+        .wrapping_algorithm(aws_sdk_kms::types::AlgorithmSpec::RsaesOaepSha256)
+        .wrapping_key_spec(aws_sdk_kms::types::WrappingKeySpec::Rsa2048)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_of(&err),
+        (
+            "UnsupportedOperationException".into(),
+            format!(
+                "{} origin is AWS_KMS which is not valid for this operation.",
+                arn_of(&key_id)
+            )
+        )
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
