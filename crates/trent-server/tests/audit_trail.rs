@@ -425,3 +425,138 @@ async fn a_trail_that_cannot_be_written_refuses_requests() {
     ]);
     assert!(verified.contains(": OK"), "{verified}");
 }
+
+/// One HTTP/1.1 exchange: (status, `set-cookie` values, body).
+fn http(
+    endpoint: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Vec<String>, String) {
+    use std::io::{Read, Write};
+    let address = endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let cookies = head
+        .lines()
+        .filter_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("set-cookie")
+                .then(|| value.trim().split(';').next().unwrap_or("").to_string())
+        })
+        .collect();
+    (status, cookies, body.to_string())
+}
+
+fn form_value(page: &str, name: &str) -> String {
+    let at = page
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no {name} in {page}"));
+    let rest = &page[at..];
+    let value = &rest[rest.find("value=\"").unwrap() + 7..];
+    value[..value.find('"').unwrap()].to_string()
+}
+
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_records_its_actions_and_shows_the_trail() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_data_dir(dir.path());
+    let (id, secret) = read_credentials(dir.path());
+    let kms = client(&server.endpoint, &id, &secret);
+    let key = kms.create_key().send().await.unwrap();
+    let key_arn = key.key_metadata().unwrap().arn().unwrap().to_string();
+    kms.encrypt()
+        .key_id(&key_arn)
+        .plaintext(Blob::new(b"x".to_vec()))
+        .send()
+        .await
+        .unwrap();
+
+    // Sign in to the console as the administrator.
+    let (status, cookies, page) = http(&server.endpoint, "GET", "/console/sign-in", &[], "");
+    assert_eq!(status, 200);
+    let mut jar: Vec<String> = cookies;
+    let token = form_value(&page, "csrf_token");
+    let form = format!(
+        "csrf_token={}&access_key_id={}&secret_access_key={}&region=us-east-1&next=%2Fconsole%2Faudit",
+        percent(&token),
+        percent(&id),
+        percent(&secret)
+    );
+    let origin = server.endpoint.clone();
+    let cookie_header = jar.join("; ");
+    let (status, cookies, body) = http(
+        &server.endpoint,
+        "POST",
+        "/console/sign-in",
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("origin", &origin),
+            ("cookie", &cookie_header),
+        ],
+        &form,
+    );
+    assert_eq!(status, 303, "{body}");
+    jar.extend(cookies);
+    let cookie_header = jar.join("; ");
+
+    // The audit page shows the API calls from the trail, and the console's own calls are
+    // recorded too (the page itself lists keys through the audited call path).
+    let (status, _, page) = http(
+        &server.endpoint,
+        "GET",
+        "/console/keys",
+        &[("cookie", &cookie_header)],
+        "",
+    );
+    assert_eq!(status, 200, "{page}");
+    let (status, _, page) = http(
+        &server.endpoint,
+        "GET",
+        "/console/audit",
+        &[("cookie", &cookie_header)],
+        "",
+    );
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Encrypt"), "{page}");
+    assert!(page.contains(&key_arn), "{page}");
+    server.terminate();
+    let listed = events(dir.path());
+    assert!(
+        listed.iter().any(|e| e["eventName"] == "ListKeys"
+            && e["userAgent"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("trent-console/")),
+        "the console's ListKeys is in the trail"
+    );
+}
