@@ -43,31 +43,17 @@ impl RequestFacts {
     /// The facts of `request`. Binary members (plaintexts, ciphertexts, messages) are never read.
     pub fn of(request: &Request) -> RequestFacts {
         let mut facts = RequestFacts::default();
-        let mut set = |key: &'static str, values: Vec<String>| facts.values.push((key, values));
-        let mut alias = None;
         match request {
             Request::Encrypt(r) => {
-                alias = alias_of(r.key_id.as_ref());
-                set(
-                    "kms:encryptionalgorithm",
-                    one(r
-                        .encryption_algorithm
-                        .as_ref()
-                        .map_or("SYMMETRIC_DEFAULT", |a| a.as_str())),
-                );
+                facts.key(&r.key_id);
+                facts.encryption_algorithm(r.encryption_algorithm.as_ref().map(|a| a.as_str()));
             }
             Request::Decrypt(r) => {
-                alias = alias_of(r.key_id.as_ref());
-                set(
-                    "kms:encryptionalgorithm",
-                    one(r
-                        .encryption_algorithm
-                        .as_ref()
-                        .map_or("SYMMETRIC_DEFAULT", |a| a.as_str())),
-                );
+                facts.key(&r.key_id);
+                facts.encryption_algorithm(r.encryption_algorithm.as_ref().map(|a| a.as_str()));
             }
             Request::ReEncrypt(r) => {
-                alias = alias_of(r.source_key_id.as_ref());
+                facts.key(&r.source_key_id);
                 facts.destination_request_alias = alias_of(r.destination_key_id.as_ref());
                 facts.destination_encryption_algorithm = Some(
                     r.destination_encryption_algorithm
@@ -75,157 +61,175 @@ impl RequestFacts {
                         .map_or("SYMMETRIC_DEFAULT", |a| a.as_str())
                         .to_string(),
                 );
-                set(
-                    "kms:encryptionalgorithm",
-                    one(r
-                        .source_encryption_algorithm
-                        .as_ref()
-                        .map_or("SYMMETRIC_DEFAULT", |a| a.as_str())),
+                facts.encryption_algorithm(
+                    r.source_encryption_algorithm.as_ref().map(|a| a.as_str()),
                 );
                 let same = r.source_key_id.is_some() && r.source_key_id == r.destination_key_id;
-                set("kms:reencryptonsamekey", one(same.to_string()));
+                facts.set("kms:reencryptonsamekey", same.to_string());
             }
-            Request::GenerateDataKey(r) => alias = alias_of(r.key_id.as_ref()),
-            Request::GenerateDataKeyWithoutPlaintext(r) => alias = alias_of(r.key_id.as_ref()),
+            Request::GenerateDataKey(r) => facts.key(&r.key_id),
+            Request::GenerateDataKeyWithoutPlaintext(r) => facts.key(&r.key_id),
             Request::GenerateDataKeyPair(r) => {
-                alias = alias_of(r.key_id.as_ref());
-                if let Some(spec) = &r.key_pair_spec {
-                    set("kms:datakeypairspec", one(spec.as_str()));
-                }
+                facts.key(&r.key_id);
+                facts.set_some(
+                    "kms:datakeypairspec",
+                    r.key_pair_spec.as_ref().map(|s| s.as_str()),
+                );
             }
             Request::GenerateDataKeyPairWithoutPlaintext(r) => {
-                alias = alias_of(r.key_id.as_ref());
-                if let Some(spec) = &r.key_pair_spec {
-                    set("kms:datakeypairspec", one(spec.as_str()));
-                }
+                facts.key(&r.key_id);
+                facts.set_some(
+                    "kms:datakeypairspec",
+                    r.key_pair_spec.as_ref().map(|s| s.as_str()),
+                );
             }
             Request::Sign(r) => {
-                alias = alias_of(r.key_id.as_ref());
-                if let Some(algorithm) = &r.signing_algorithm {
-                    set("kms:signingalgorithm", one(algorithm.as_str()));
-                }
-                set(
-                    "kms:messagetype",
-                    one(r.message_type.as_ref().map_or("RAW", |m| m.as_str())),
+                facts.key(&r.key_id);
+                facts.signing(
+                    r.signing_algorithm.as_ref().map(|a| a.as_str()),
+                    r.message_type.as_ref().map(|m| m.as_str()),
                 );
             }
             Request::Verify(r) => {
-                alias = alias_of(r.key_id.as_ref());
-                if let Some(algorithm) = &r.signing_algorithm {
-                    set("kms:signingalgorithm", one(algorithm.as_str()));
-                }
-                set(
-                    "kms:messagetype",
-                    one(r.message_type.as_ref().map_or("RAW", |m| m.as_str())),
+                facts.key(&r.key_id);
+                facts.signing(
+                    r.signing_algorithm.as_ref().map(|a| a.as_str()),
+                    r.message_type.as_ref().map(|m| m.as_str()),
                 );
             }
             Request::GenerateMac(r) => {
-                alias = alias_of(r.key_id.as_ref());
-                if let Some(algorithm) = &r.mac_algorithm {
-                    set("kms:macalgorithm", one(algorithm.as_str()));
-                }
+                facts.key(&r.key_id);
+                facts.set_some(
+                    "kms:macalgorithm",
+                    r.mac_algorithm.as_ref().map(|a| a.as_str()),
+                );
             }
             Request::VerifyMac(r) => {
-                alias = alias_of(r.key_id.as_ref());
-                if let Some(algorithm) = &r.mac_algorithm {
-                    set("kms:macalgorithm", one(algorithm.as_str()));
-                }
+                facts.key(&r.key_id);
+                facts.set_some(
+                    "kms:macalgorithm",
+                    r.mac_algorithm.as_ref().map(|a| a.as_str()),
+                );
             }
             Request::DeriveSharedSecret(r) => {
-                alias = alias_of(r.key_id.as_ref());
-                if let Some(algorithm) = &r.key_agreement_algorithm {
-                    set("kms:keyagreementalgorithm", one(algorithm.as_str()));
-                }
+                facts.key(&r.key_id);
+                facts.set_some(
+                    "kms:keyagreementalgorithm",
+                    r.key_agreement_algorithm.as_ref().map(|a| a.as_str()),
+                );
             }
-            Request::DescribeKey(r) => alias = alias_of(r.key_id.as_ref()),
-            Request::GetPublicKey(r) => alias = alias_of(r.key_id.as_ref()),
+            Request::DescribeKey(r) => facts.key(&r.key_id),
+            Request::GetPublicKey(r) => facts.key(&r.key_id),
             Request::CreateKey(r) => {
                 let spec = r
                     .key_spec
                     .as_ref()
-                    .map(|s| s.as_str().to_string())
-                    .or_else(|| {
-                        r.customer_master_key_spec
-                            .as_ref()
-                            .map(|s| s.as_str().to_string())
-                    })
-                    .unwrap_or_else(|| "SYMMETRIC_DEFAULT".to_string());
-                set("kms:keyspec", one(spec.clone()));
-                set("kms:customermasterkeyspec", one(spec));
+                    .map(|s| s.as_str())
+                    .or_else(|| r.customer_master_key_spec.as_ref().map(|s| s.as_str()))
+                    .unwrap_or("SYMMETRIC_DEFAULT");
                 let usage = r
                     .key_usage
                     .as_ref()
-                    .map_or("ENCRYPT_DECRYPT", |u| u.as_str())
-                    .to_string();
-                set("kms:keyusage", one(usage.clone()));
-                set("kms:customermasterkeyusage", one(usage));
-                set(
+                    .map_or("ENCRYPT_DECRYPT", |u| u.as_str());
+                facts.set("kms:keyspec", spec);
+                facts.set("kms:customermasterkeyspec", spec);
+                facts.set("kms:keyusage", usage);
+                facts.set("kms:customermasterkeyusage", usage);
+                facts.set(
                     "kms:keyorigin",
-                    one(r.origin.as_ref().map_or("AWS_KMS", |o| o.as_str())),
+                    r.origin.as_ref().map_or("AWS_KMS", |o| o.as_str()),
                 );
-                set(
+                facts.set(
                     "kms:multiregion",
-                    one(r.multi_region.unwrap_or(false).to_string()),
+                    r.multi_region.unwrap_or(false).to_string(),
                 );
-                set(
-                    "kms:bypasspolicylockoutsafetycheck",
-                    one(r
-                        .bypass_policy_lockout_safety_check
-                        .unwrap_or(false)
-                        .to_string()),
-                );
+                facts.bypass(r.bypass_policy_lockout_safety_check);
                 facts.add_request_tags(r.tags.as_deref());
             }
-            Request::PutKeyPolicy(r) => set(
-                "kms:bypasspolicylockoutsafetycheck",
-                one(r
-                    .bypass_policy_lockout_safety_check
-                    .unwrap_or(false)
-                    .to_string()),
-            ),
+            Request::PutKeyPolicy(r) => facts.bypass(r.bypass_policy_lockout_safety_check),
             Request::CreateGrant(r) => {
                 if let Some(operations) = &r.operations {
-                    set(
+                    facts.values.push((
                         "kms:grantoperations",
                         operations.iter().map(|o| o.as_str().to_string()).collect(),
-                    );
+                    ));
                 }
-                if let Some(grantee) = &r.grantee_principal {
-                    set("kms:granteeprincipal", one(grantee.clone()));
-                }
-                if let Some(retiring) = &r.retiring_principal {
-                    set("kms:retiringprincipal", one(retiring.clone()));
-                }
+                facts.set_some("kms:granteeprincipal", r.grantee_principal.as_deref());
+                facts.set_some("kms:retiringprincipal", r.retiring_principal.as_deref());
                 if let Some(constraints) = &r.constraints {
-                    let mut types = Vec::new();
-                    if constraints.encryption_context_equals.is_some() {
-                        types.push("EncryptionContextEquals".to_string());
-                    }
-                    if constraints.encryption_context_subset.is_some() {
-                        types.push("EncryptionContextSubset".to_string());
-                    }
-                    set("kms:grantconstrainttype", types);
+                    let types = [
+                        (
+                            constraints.encryption_context_equals.is_some(),
+                            "EncryptionContextEquals",
+                        ),
+                        (
+                            constraints.encryption_context_subset.is_some(),
+                            "EncryptionContextSubset",
+                        ),
+                    ];
+                    facts.values.push((
+                        "kms:grantconstrainttype",
+                        types
+                            .iter()
+                            .filter(|(present, _)| *present)
+                            .map(|(_, name)| name.to_string())
+                            .collect(),
+                    ));
                 }
             }
-            Request::EnableKeyRotation(r) => {
-                if let Some(days) = r.rotation_period_in_days {
-                    set("kms:rotationperiodindays", one(days.to_string()));
-                }
-            }
-            Request::ScheduleKeyDeletion(r) => set(
+            Request::EnableKeyRotation(r) => facts.set_some(
+                "kms:rotationperiodindays",
+                r.rotation_period_in_days.map(|d| d.to_string()).as_deref(),
+            ),
+            Request::ScheduleKeyDeletion(r) => facts.set(
                 "kms:schedulekeydeletionpendingwindowindays",
-                one(r.pending_window_in_days.unwrap_or(30).to_string()),
+                r.pending_window_in_days.unwrap_or(30).to_string(),
             ),
             Request::TagResource(r) => facts.add_request_tags(r.tags.as_deref()),
             Request::UntagResource(r) => {
                 if let Some(keys) = &r.tag_keys {
-                    set("aws:tagkeys", keys.clone());
+                    facts.values.push(("aws:tagkeys", keys.clone()));
                 }
             }
             _ => {}
         }
-        facts.request_alias = alias;
         facts
+    }
+
+    fn set(&mut self, key: &'static str, value: impl Into<String>) {
+        self.values.push((key, one(value)));
+    }
+
+    fn set_some(&mut self, key: &'static str, value: Option<&str>) {
+        if let Some(value) = value {
+            self.set(key, value);
+        }
+    }
+
+    /// The key reference of the request, for `kms:RequestAlias`.
+    fn key(&mut self, reference: &Option<String>) {
+        self.request_alias = alias_of(reference.as_ref());
+    }
+
+    /// `kms:EncryptionAlgorithm`; a request without one uses SYMMETRIC_DEFAULT.
+    fn encryption_algorithm(&mut self, algorithm: Option<&str>) {
+        self.set(
+            "kms:encryptionalgorithm",
+            algorithm.unwrap_or("SYMMETRIC_DEFAULT"),
+        );
+    }
+
+    /// Sign and Verify: the algorithm, and the message type (RAW unless given).
+    fn signing(&mut self, algorithm: Option<&str>, message_type: Option<&str>) {
+        self.set_some("kms:signingalgorithm", algorithm);
+        self.set("kms:messagetype", message_type.unwrap_or("RAW"));
+    }
+
+    fn bypass(&mut self, bypass: Option<bool>) {
+        self.set(
+            "kms:bypasspolicylockoutsafetycheck",
+            bypass.unwrap_or(false).to_string(),
+        );
     }
 
     fn add_request_tags(&mut self, tags: Option<&[trent_protocol::Tag]>) {

@@ -341,8 +341,8 @@ fn open_dev(args: &ServeArgs) -> anyhow::Result<AppState> {
     })
 }
 
-fn open_data_dir(args: &ServeArgs) -> anyhow::Result<AppState> {
-    let dir = &args.data_dir;
+/// Creates `dir` (and its parents) readable by the owner only, unless it exists.
+pub(crate) fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     if !dir.exists() {
         fs::DirBuilder::new()
             .recursive(true)
@@ -350,6 +350,12 @@ fn open_data_dir(args: &ServeArgs) -> anyhow::Result<AppState> {
             .create(dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
     }
+    Ok(())
+}
+
+fn open_data_dir(args: &ServeArgs) -> anyhow::Result<AppState> {
+    let dir = &args.data_dir;
+    create_private_dir(dir)?;
     let (root_key, created) = trent_crypto::load_or_create_root_key_file(&dir.join("root.key"))
         .with_context(|| format!("root key in {}", dir.display()))?;
     if created {

@@ -8,7 +8,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use anyhow::Context;
@@ -36,13 +36,7 @@ pub fn open(
         None => trent_audit::generate_signing_key()?.to_vec(),
     };
     // Events name keys, principals and encryption contexts: for the operator's eyes only.
-    if !dir.exists() {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-    }
+    crate::serve::create_private_dir(dir)?;
     Journal::open(dir, &pkcs8, JournalOptions::default())
         .with_context(|| format!("cannot open the audit trail in {}", dir.display()))
 }

@@ -426,7 +426,6 @@ async fn a_trail_that_cannot_be_written_refuses_requests() {
     assert!(verified.contains(": OK"), "{verified}");
 }
 
-/// One HTTP/1.1 exchange: (status, `set-cookie` values, body).
 fn http(
     endpoint: &str,
     method: &str,
@@ -434,36 +433,7 @@ fn http(
     headers: &[(&str, &str)],
     body: &str,
 ) -> (u16, Vec<String>, String) {
-    use std::io::{Read, Write};
-    let address = endpoint.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let cookies = head
-        .lines()
-        .filter_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("set-cookie")
-                .then(|| value.trim().split(';').next().unwrap_or("").to_string())
-        })
-        .collect();
-    (status, cookies, body.to_string())
+    common::http_exchange(endpoint, method, path, headers, body.as_bytes())
 }
 
 fn form_value(page: &str, name: &str) -> String {

@@ -172,6 +172,18 @@ fn raw_request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> (u16, String) {
+    let (status, _, body) = http_exchange(endpoint, method, path, headers, body);
+    (status, body)
+}
+
+/// One raw HTTP/1.1 exchange: (status, the `name=value` of every `set-cookie`, body).
+pub fn http_exchange(
+    endpoint: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<String>, String) {
     use std::io::{Read, Write};
     let address = endpoint.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).expect("connect");
@@ -188,16 +200,21 @@ fn raw_request(
     let mut response = Vec::new();
     stream.read_to_end(&mut response).expect("read");
     let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    let cookies = head
+        .lines()
+        .filter_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("set-cookie")
+                .then(|| value.trim().split(';').next().unwrap_or("").to_string())
+        })
+        .collect();
+    (status, cookies, body.to_string())
 }
 
 /// An identity policy allowing every KMS action on every resource, and assuming roles.
