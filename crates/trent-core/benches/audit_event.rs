@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use trent_core::audit::{RequestContext, event, request_parameters};
+use trent_core::audit::{RequestContext, event_json, request_parameters};
 use trent_core::{Caller, Principal, PrincipalKind};
 use trent_protocol::{
     Blob, EncryptRequest, EncryptResponse, Request, Response, SensitiveBlob, Timestamp,
@@ -56,15 +56,15 @@ fn audit_event(c: &mut Criterion) {
     c.bench_function("audit/event bytes (Encrypt)", |b| {
         b.iter(|| {
             let parameters = request_parameters(black_box(&request));
-            let event = event(
+            event_json(
                 &context,
                 Some(&caller),
                 Some(request.operation()),
+                "kms.amazonaws.com",
                 "Encrypt",
-                parameters,
+                &parameters,
                 Ok(Some(&response)),
-            );
-            serde_json::to_vec(&event).unwrap()
+            )
         })
     });
 }

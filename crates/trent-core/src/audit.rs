@@ -6,7 +6,8 @@
 //! ciphertexts, messages, signatures, MACs, keys, tokens) and the custom key store secrets are
 //! dropped from parameters and responses; the encryption context is kept, as AWS keeps it.
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use trent_protocol::{KmsError, Operation, Request, Response, Timestamp};
 
 use crate::{Caller, PrincipalKind};
@@ -76,8 +77,7 @@ pub fn request_parameters(request: &Request) -> Value {
     }
 }
 
-/// The event for one request. `caller` is `None` when authentication failed; `operation` is
-/// `None` when the target named no KMS operation.
+/// The event for one request as a JSON value (see [`event_json`]), with KMS as its source.
 pub fn event(
     context: &RequestContext<'_>,
     caller: Option<&Caller>,
@@ -86,23 +86,37 @@ pub fn event(
     parameters: Value,
     outcome: Result<Option<&Response>, &KmsError>,
 ) -> Value {
-    let mut event = Map::new();
-    event.insert("eventVersion".into(), json!("1.11"));
-    event.insert("userIdentity".into(), user_identity(context, caller));
-    event.insert("eventTime".into(), json!(context.time.iso8601()));
-    event.insert("eventSource".into(), json!("kms.amazonaws.com"));
-    event.insert("eventName".into(), json!(event_name));
-    event.insert("awsRegion".into(), json!(context.region));
-    event.insert("sourceIPAddress".into(), json!(context.source_ip));
-    event.insert("userAgent".into(), json!(context.user_agent));
-    if let Err(err) = outcome {
-        event.insert("errorCode".into(), json!(err.code.as_str()));
-        if let Some(message) = &err.message {
-            event.insert("errorMessage".into(), json!(message));
-        }
-    }
-    event.insert("requestParameters".into(), parameters);
-    let response = match (outcome, operation) {
+    let bytes = event_json(
+        context,
+        caller,
+        operation,
+        "kms.amazonaws.com",
+        event_name,
+        &parameters,
+        outcome,
+    );
+    serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+}
+
+/// The event for one request, serialized in CloudTrail's member order. `caller` is `None` when
+/// authentication failed; `operation` is `None` when the target named no KMS operation;
+/// `event_source` is `kms.amazonaws.com` (or `sts.amazonaws.com`, `trent.admin`).
+/// Written straight from borrowed fields: this runs once per request.
+pub fn event_json(
+    context: &RequestContext<'_>,
+    caller: Option<&Caller>,
+    operation: Option<Operation>,
+    event_source: &str,
+    event_name: &str,
+    parameters: &Value,
+    outcome: Result<Option<&Response>, &KmsError>,
+) -> Vec<u8> {
+    let resources = caller.map(Caller::resources).unwrap_or_default();
+    let (error_code, error_message) = match outcome {
+        Err(err) => (Some(err.code.as_str()), err.message.as_deref()),
+        Ok(_) => (None, None),
+    };
+    let response_elements = match (outcome, operation) {
         (Ok(Some(response)), Some(operation)) if RESPONSE_LOGGED.contains(&operation) => {
             serde_json::from_slice::<Value>(&response.to_json())
                 .map(loggable)
@@ -110,76 +124,160 @@ pub fn event(
         }
         _ => Value::Null,
     };
-    event.insert("responseElements".into(), response);
-    event.insert("requestID".into(), json!(context.request_id));
-    event.insert("eventID".into(), json!(context.event_id));
-    event.insert("readOnly".into(), json!(operation.is_some_and(read_only)));
-    let resources: Vec<Value> = caller
-        .map(Caller::resources)
-        .unwrap_or_default()
-        .iter()
-        .map(|arn| {
-            json!({
-                "accountId": arn.split(':').nth(4).unwrap_or_default(),
-                "type": "AWS::KMS::Key",
-                "ARN": arn,
+    let event = Event {
+        event_version: "1.11",
+        user_identity: user_identity(context, caller),
+        event_time: context.time.iso8601(),
+        event_source,
+        event_name,
+        aws_region: context.region,
+        source_ip_address: context.source_ip,
+        user_agent: context.user_agent,
+        error_code,
+        error_message,
+        request_parameters: parameters,
+        response_elements,
+        request_id: context.request_id,
+        event_id: context.event_id,
+        read_only: operation.is_some_and(read_only),
+        resources: resources
+            .iter()
+            .map(|arn| EventResource {
+                account_id: arn.split(':').nth(4).unwrap_or_default(),
+                kind: "AWS::KMS::Key",
+                arn,
             })
-        })
-        .collect();
-    event.insert("resources".into(), Value::Array(resources));
-    event.insert("eventType".into(), json!("AwsApiCall"));
-    event.insert("managementEvent".into(), json!(true));
-    if let Some(caller) = caller {
-        event.insert("recipientAccountId".into(), json!(caller.account()));
-    }
-    event.insert("eventCategory".into(), json!("Management"));
-    Value::Object(event)
+            .collect(),
+        event_type: "AwsApiCall",
+        management_event: true,
+        recipient_account_id: caller.map(Caller::account),
+        event_category: "Management",
+    };
+    let mut out = Vec::with_capacity(1024);
+    // Serializing borrowed strings and numbers cannot fail.
+    let _ = serde_json::to_writer(&mut out, &event);
+    out
 }
 
-fn user_identity(context: &RequestContext<'_>, caller: Option<&Caller>) -> Value {
-    match caller {
-        Some(caller) => {
-            let principal = &caller.principal;
-            match &principal.kind {
-                PrincipalKind::User => json!({
-                    "type": "IAMUser",
-                    "principalId": principal.user_id,
-                    "arn": principal.arn,
-                    "accountId": principal.account_id,
-                    "accessKeyId": principal.access_key_id,
-                    "userName": principal.user_name,
-                }),
-                PrincipalKind::AssumedRole {
-                    role_arn,
-                    role_name,
-                    ..
-                } => json!({
-                    "type": "AssumedRole",
-                    "principalId": principal.user_id,
-                    "arn": principal.arn,
-                    "accountId": principal.account_id,
-                    "accessKeyId": principal.access_key_id,
-                    "sessionContext": {
-                        "sessionIssuer": {
-                            "type": "Role",
-                            "principalId": principal.user_id.split(':').next().unwrap_or_default(),
-                            "arn": role_arn,
-                            "accountId": principal.account_id,
-                            "userName": role_name,
-                        }
-                    }
-                }),
-            }
-        }
-        None => {
-            let mut identity = Map::new();
-            identity.insert("type".into(), json!("Unknown"));
-            if let Some(access_key_id) = context.access_key_id {
-                identity.insert("accessKeyId".into(), json!(access_key_id));
-            }
-            Value::Object(identity)
-        }
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Event<'a> {
+    event_version: &'static str,
+    user_identity: UserIdentity<'a>,
+    event_time: String,
+    event_source: &'a str,
+    event_name: &'a str,
+    aws_region: &'a str,
+    #[serde(rename = "sourceIPAddress")]
+    source_ip_address: &'a str,
+    user_agent: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_message: Option<&'a str>,
+    request_parameters: &'a Value,
+    response_elements: Value,
+    #[serde(rename = "requestID")]
+    request_id: &'a str,
+    #[serde(rename = "eventID")]
+    event_id: &'a str,
+    read_only: bool,
+    resources: Vec<EventResource<'a>>,
+    event_type: &'static str,
+    management_event: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recipient_account_id: Option<&'a str>,
+    event_category: &'static str,
+}
+
+#[derive(Serialize)]
+struct EventResource<'a> {
+    #[serde(rename = "accountId")]
+    account_id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "ARN")]
+    arn: &'a str,
+}
+
+/// `userIdentity`: an IAM user, a role session, or (authentication failed) unknown.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UserIdentity<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    principal_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    arn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_key_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_context: Option<SessionContext<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionContext<'a> {
+    session_issuer: SessionIssuer<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionIssuer<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    principal_id: &'a str,
+    arn: &'a str,
+    account_id: &'a str,
+    user_name: &'a str,
+}
+
+fn user_identity<'a>(context: &RequestContext<'a>, caller: Option<&'a Caller>) -> UserIdentity<'a> {
+    let Some(caller) = caller else {
+        return UserIdentity {
+            kind: "Unknown",
+            principal_id: None,
+            arn: None,
+            account_id: None,
+            access_key_id: context.access_key_id,
+            user_name: None,
+            session_context: None,
+        };
+    };
+    let principal = &caller.principal;
+    let mut identity = UserIdentity {
+        kind: "IAMUser",
+        principal_id: Some(&principal.user_id),
+        arn: Some(&principal.arn),
+        account_id: Some(&principal.account_id),
+        access_key_id: Some(&principal.access_key_id),
+        user_name: Some(&principal.user_name),
+        session_context: None,
+    };
+    if let PrincipalKind::AssumedRole {
+        role_arn,
+        role_name,
+        ..
+    } = &principal.kind
+    {
+        identity.kind = "AssumedRole";
+        identity.user_name = None;
+        identity.session_context = Some(SessionContext {
+            session_issuer: SessionIssuer {
+                kind: "Role",
+                principal_id: principal.user_id.split(':').next().unwrap_or_default(),
+                arn: role_arn,
+                account_id: &principal.account_id,
+                user_name: role_name,
+            },
+        });
     }
+    identity
 }
 
 /// Whether CloudTrail marks the operation read-only: it reads keys or uses them without changing
@@ -242,6 +340,7 @@ fn lower_camel(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use trent_protocol::decode_request;
 
     /// Every binary member the API has, read from the generated shapes, must be on the list.

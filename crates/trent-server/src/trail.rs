@@ -125,18 +125,15 @@ pub fn event_bytes(
         access_key_id: scope.first().copied().filter(|id| !id.is_empty()),
         time: Timestamp::now(),
     };
-    let mut event = audit::event(
+    audit::event_json(
         &context,
         entry.caller.as_ref(),
         entry.operation,
+        entry.source,
         &entry.event_name,
-        entry.parameters.clone(),
+        &entry.parameters,
         outcome,
-    );
-    if entry.source != "kms.amazonaws.com" {
-        event["eventSource"] = Value::from(entry.source);
-    }
-    serde_json::to_vec(&event).unwrap_or_default()
+    )
 }
 
 /// The answer when the trail cannot take an event: a 500 without the operation's result.
