@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread::{self, JoinHandle, Thread};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::error::AuditError;
 use crate::writer::{self, Writer};
@@ -43,6 +43,13 @@ pub struct JournalOptions {
     pub digest_every: Duration,
     /// Appends beyond this many waiting fail at once with [`AuditError::Overloaded`].
     pub max_queued: usize,
+    /// Syncs start at least this far apart, unless [`sync_early_at`](Self::sync_early_at)
+    /// events are already waiting. Each sync costs the kernel a fixed amount of CPU whatever
+    /// its size, so under load fewer, larger batches leave more CPU for requests; an idle
+    /// journal still syncs a lone event at once. Zero syncs as often as the disk allows.
+    pub min_sync_interval: Duration,
+    /// A batch this large is synced without waiting out `min_sync_interval`.
+    pub sync_early_at: usize,
 }
 
 impl Default for JournalOptions {
@@ -53,6 +60,8 @@ impl Default for JournalOptions {
             digest_every_records: 10_000,
             digest_every: Duration::from_secs(60),
             max_queued: 100_000,
+            min_sync_interval: Duration::ZERO,
+            sync_early_at: 256,
         }
     }
 }
@@ -124,6 +133,9 @@ struct State {
     closing: bool,
     /// The writer thread has exited (closed, or died).
     stopped: bool,
+    /// The writer is waiting on `writer_wakeup` for the queue to reach this length (1: any
+    /// event); `None` while it is busy, so appends then skip the wake-up call.
+    writer_waits_for: Option<usize>,
 }
 
 /// What [`Shared::take_batch`] found.
@@ -211,6 +223,7 @@ impl Journal {
                 free_slots: Vec::new(),
                 closing: false,
                 stopped: false,
+                writer_waits_for: None,
             }),
             writer_wakeup: Condvar::new(),
             healthy: AtomicBool::new(true),
@@ -419,37 +432,40 @@ impl Shared {
                 slot
             }
         };
-        let was_empty = state.queue.is_empty();
         state.queue.push_back(Pending { event, slot });
+        let wake = state
+            .writer_waits_for
+            .is_some_and(|wanted| state.queue.len() >= wanted);
+        if wake {
+            state.writer_waits_for = None;
+        }
         drop(state);
-        if was_empty {
+        if wake {
             self.writer_wakeup.notify_one();
         }
         Ok(slot)
     }
 
     /// Waits for work: moves up to `max` queued events into `batch`. Returns when there is
-    /// work, the journal is closing, or `timeout` passed.
+    /// work, the journal is closing, or `timeout` passed. Work found before `not_before` is
+    /// held until then unless `early_at` events are waiting (sync pacing).
     pub(crate) fn take_batch(
         &self,
         batch: &mut Vec<Pending>,
         max: usize,
         timeout: Option<Duration>,
+        not_before: Option<Instant>,
+        early_at: usize,
     ) -> Taken {
         let mut state = lock(&self.state);
         if state.queue.is_empty() && !state.closing {
-            state = match timeout {
-                Some(timeout) => {
-                    self.writer_wakeup
-                        .wait_timeout_while(state, timeout, |s| s.queue.is_empty() && !s.closing)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0
-                }
-                None => self
-                    .writer_wakeup
-                    .wait_while(state, |s| s.queue.is_empty() && !s.closing)
-                    .unwrap_or_else(PoisonError::into_inner),
-            };
+            state = self.wait_for_queue(state, 1, timeout);
+        }
+        if let Some(not_before) = not_before {
+            let now = Instant::now();
+            if now < not_before && !state.closing && state.queue.len() < early_at {
+                state = self.wait_for_queue(state, early_at, Some(not_before - now));
+            }
         }
         let queued = state.queue.len();
         batch.extend(state.queue.drain(..queued.min(max)));
@@ -457,6 +473,31 @@ impl Shared {
             queued,
             closing: state.closing && state.queue.is_empty(),
         }
+    }
+
+    /// Sleeps until the queue holds `wanted` events, the journal closes or `timeout` passes.
+    fn wait_for_queue<'a>(
+        &self,
+        mut state: MutexGuard<'a, State>,
+        wanted: usize,
+        timeout: Option<Duration>,
+    ) -> MutexGuard<'a, State> {
+        state.writer_waits_for = Some(wanted);
+        let waiting = |s: &mut State| s.queue.len() < wanted && !s.closing;
+        let mut state = match timeout {
+            Some(timeout) => {
+                self.writer_wakeup
+                    .wait_timeout_while(state, timeout, waiting)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0
+            }
+            None => self
+                .writer_wakeup
+                .wait_while(state, waiting)
+                .unwrap_or_else(PoisonError::into_inner),
+        };
+        state.writer_waits_for = None;
+        state
     }
 
     /// Answers every event of `batch` (record seqs from `first_seq` on, or the error) and

@@ -542,6 +542,8 @@ pub(crate) struct Writer {
     dir_checked_at: Option<Instant>,
     dir_readonly: Option<AuditError>,
     probed_at: Instant,
+    /// When the last batch started, for sync pacing.
+    last_sync_at: Option<Instant>,
 }
 
 /// Marks the journal stopped however the writer thread ends, so no waiter waits forever.
@@ -568,6 +570,7 @@ impl Writer {
             dir_checked_at: None,
             dir_readonly: None,
             probed_at: Instant::now(),
+            last_sync_at: None,
         }
     }
 
@@ -576,13 +579,23 @@ impl Writer {
         let mut batch: Vec<Pending> = Vec::new();
         let mut wake = Vec::new();
         loop {
-            let taken = self
-                .shared
-                .take_batch(&mut batch, MAX_BATCH, self.next_timer());
+            let options = &self.shared.options;
+            let not_before = self
+                .last_sync_at
+                .map(|at| at + options.min_sync_interval)
+                .filter(|_| !options.min_sync_interval.is_zero());
+            let taken = self.shared.take_batch(
+                &mut batch,
+                MAX_BATCH,
+                self.next_timer(),
+                not_before,
+                options.sync_early_at,
+            );
             metrics::gauge!("trent_audit_queue_depth").set(taken.queued as f64);
             if batch.is_empty() {
                 self.on_timer();
             } else {
+                self.last_sync_at = Some(Instant::now());
                 let result = self.write_batch(&batch);
                 match &result {
                     Ok(_) => {

@@ -10,6 +10,7 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::http::HeaderMap;
@@ -25,11 +26,13 @@ use crate::api::RequestIds;
 const SIGNING_KEY_AAD: &[u8] = b"trent/audit-signing-key/v1";
 
 /// Opens the journal in `dir`, with the signing key kept in `key_file` (wrapped by `root_key`;
-/// created on first use). Without a key file, a fresh key is made for this run only.
+/// created on first use). Without a key file, a fresh key is made for this run only. Syncs start
+/// at least `min_sync_interval` apart (see [`JournalOptions::min_sync_interval`]).
 pub fn open(
     dir: &Path,
     key_file: Option<&Path>,
     root_key: &WrappingKey,
+    min_sync_interval: Duration,
 ) -> anyhow::Result<Journal> {
     let pkcs8 = match key_file {
         Some(path) => load_or_create_signing_key(path, root_key)?,
@@ -37,7 +40,11 @@ pub fn open(
     };
     // Events name keys, principals and encryption contexts: for the operator's eyes only.
     crate::serve::create_private_dir(dir)?;
-    Journal::open(dir, &pkcs8, JournalOptions::default())
+    let options = JournalOptions {
+        min_sync_interval,
+        ..JournalOptions::default()
+    };
+    Journal::open(dir, &pkcs8, options)
         .with_context(|| format!("cannot open the audit trail in {}", dir.display()))
 }
 

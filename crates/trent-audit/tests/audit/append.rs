@@ -279,3 +279,49 @@ fn the_append_future_is_send() {
     journal.close().unwrap();
     assert_eq!(verify(dir.path(), &[]).unwrap().records, 0);
 }
+
+/// Sync pacing holds a batch until the interval has passed — unless the journal was idle, enough
+/// events are waiting, or it is closing. A pacing bug shows up here as a 60 s hang, not as a
+/// slow test.
+#[test]
+fn sync_pacing_never_holds_an_idle_journal_a_full_batch_or_a_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = open(
+        dir.path(),
+        &key(),
+        JournalOptions {
+            min_sync_interval: Duration::from_secs(60),
+            sync_early_at: 3,
+            ..options()
+        },
+    );
+    let within = Duration::from_secs(20);
+    let started = std::time::Instant::now();
+    assert_eq!(journal.append_blocking(event(0)).unwrap(), 1);
+    assert!(started.elapsed() < within, "an idle journal synced at once");
+
+    // Three at once reach `sync_early_at`: synced without waiting out the interval.
+    let handles: Vec<_> = (1..=3)
+        .map(|i| {
+            let journal = journal.clone();
+            std::thread::spawn(move || journal.append_blocking(event(i)).unwrap())
+        })
+        .collect();
+    let mut seqs: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, vec![2, 3, 4]);
+    assert!(started.elapsed() < within, "a full batch synced early");
+
+    // A lone event is now held by the interval; closing writes it at once.
+    let held = {
+        let journal = journal.clone();
+        std::thread::spawn(move || journal.append_blocking(event(5)))
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    journal.close().unwrap();
+    assert_eq!(held.join().unwrap().unwrap(), 5);
+    assert!(started.elapsed() < within, "closing flushed the held event");
+    let report = verify(dir.path(), &[]).unwrap();
+    assert!(report.is_ok(), "{report}");
+    assert_eq!(report.records, 5);
+}
