@@ -43,11 +43,14 @@ pub struct JournalOptions {
     pub digest_every: Duration,
     /// Appends beyond this many waiting fail at once with [`AuditError::Overloaded`].
     pub max_queued: usize,
-    /// Syncs start at least this far apart, unless [`sync_early_at`](Self::sync_early_at)
-    /// events are already waiting. Each sync costs the kernel a fixed amount of CPU whatever
-    /// its size, so under load fewer, larger batches leave more CPU for requests; an idle
-    /// journal still syncs a lone event at once. Zero syncs as often as the disk allows.
+    /// Under load, syncs start at least this far apart, unless
+    /// [`sync_early_at`](Self::sync_early_at) events are already waiting. Each sync costs the
+    /// kernel a fixed amount of CPU whatever its size, so fewer, larger batches leave more CPU
+    /// for requests. Zero syncs as often as the disk allows.
     pub min_sync_interval: Duration,
+    /// "Under load" means: the previous batch held at least this many events. Below it, every
+    /// batch is synced at once, so light load keeps the lowest latency.
+    pub busy_batch: usize,
     /// A batch this large is synced without waiting out `min_sync_interval`.
     pub sync_early_at: usize,
 }
@@ -61,6 +64,7 @@ impl Default for JournalOptions {
             digest_every: Duration::from_secs(60),
             max_queued: 100_000,
             min_sync_interval: Duration::ZERO,
+            busy_batch: 8,
             sync_early_at: 256,
         }
     }

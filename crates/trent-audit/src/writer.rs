@@ -542,8 +542,9 @@ pub(crate) struct Writer {
     dir_checked_at: Option<Instant>,
     dir_readonly: Option<AuditError>,
     probed_at: Instant,
-    /// When the last batch started, for sync pacing.
+    /// When the last batch started and how many events it held, for sync pacing.
     last_sync_at: Option<Instant>,
+    last_batch: usize,
 }
 
 /// Marks the journal stopped however the writer thread ends, so no waiter waits forever.
@@ -571,6 +572,7 @@ impl Writer {
             dir_readonly: None,
             probed_at: Instant::now(),
             last_sync_at: None,
+            last_batch: 0,
         }
     }
 
@@ -582,6 +584,7 @@ impl Writer {
             let options = &self.shared.options;
             let not_before = self
                 .last_sync_at
+                .filter(|_| self.last_batch >= options.busy_batch)
                 .map(|at| at + options.min_sync_interval)
                 .filter(|_| !options.min_sync_interval.is_zero());
             let taken = self.shared.take_batch(
@@ -596,6 +599,7 @@ impl Writer {
                 self.on_timer();
             } else {
                 self.last_sync_at = Some(Instant::now());
+                self.last_batch = batch.len();
                 let result = self.write_batch(&batch);
                 match &result {
                     Ok(_) => {

@@ -292,6 +292,7 @@ fn sync_pacing_never_holds_an_idle_journal_a_full_batch_or_a_close() {
         JournalOptions {
             min_sync_interval: Duration::from_secs(60),
             sync_early_at: 3,
+            busy_batch: 1,
             ..options()
         },
     );
@@ -324,4 +325,25 @@ fn sync_pacing_never_holds_an_idle_journal_a_full_batch_or_a_close() {
     let report = verify(dir.path(), &[]).unwrap();
     assert!(report.is_ok(), "{report}");
     assert_eq!(report.records, 5);
+}
+
+/// Small batches mean light load: they are never held, however long the interval.
+#[test]
+fn sync_pacing_leaves_light_load_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = open(
+        dir.path(),
+        &key(),
+        JournalOptions {
+            min_sync_interval: Duration::from_secs(60),
+            busy_batch: 2,
+            ..options()
+        },
+    );
+    let started = std::time::Instant::now();
+    for i in 0..5 {
+        assert_eq!(journal.append_blocking(event(i)).unwrap(), i + 1);
+    }
+    assert!(started.elapsed() < Duration::from_secs(20));
+    journal.close().unwrap();
 }
