@@ -338,6 +338,13 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run_bench(args: &trent_bench::BenchArgs) -> anyhow::Result<()> {
+    if args.operation == trent_bench::Operation::RawSign {
+        // Signs locally; no request is sent, so no credentials are needed.
+        let unused = trent_bench::Credentials::new("", "");
+        let report = trent_bench::run_blocking(args, unused)?;
+        println!("{}", report.render(args.json));
+        return Ok(());
+    }
     let loaded = credentials::load(args.profile.as_deref())?;
     let mut credentials =
         trent_bench::Credentials::new(loaded.access_key_id, loaded.secret_access_key);

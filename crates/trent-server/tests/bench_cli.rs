@@ -50,3 +50,30 @@ fn bench_reports_json_for_symmetric_operations() {
         }
     }
 }
+
+#[test]
+fn raw_sign_needs_no_server_and_no_credentials() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args([
+            "bench",
+            "--operation",
+            "RawSign",
+            "--concurrency",
+            "2",
+            "--count",
+            "50",
+            "--json",
+        ])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["requests"], 50, "{report}");
+    assert_eq!(report["errors"], 0, "{report}");
+}
