@@ -177,3 +177,32 @@ fn debug_does_not_print_values() {
     let in_memory = SqliteStore::open_in_memory().expect("open");
     assert!(format!("{in_memory:?}").contains(":memory:"));
 }
+
+/// The write-ahead log is copied into the database file while the store is open, by the
+/// background checkpointer (SQLite's own checkpoint-on-commit would not run this early).
+#[test]
+fn the_log_is_checkpointed_in_the_background() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("trent.db");
+    let store = SqliteStore::open(&path).expect("create");
+    let size = || std::fs::metadata(&path).map_or(0, |m| m.len());
+    let before = size();
+    for i in 0..200 {
+        let mut batch = Batch::new();
+        let key = RecordKey::new("key", "111122223333", "eu-west-1", format!("k{i:03}"));
+        batch.put(key, vec![7; 1024], Expect::Absent);
+        store.commit(batch).expect("put");
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while size() < before + 200 * 1024 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the database file stayed at {} bytes",
+            size()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    drop(store);
+    let store = SqliteStore::open(&path).expect("reopen");
+    assert_eq!(store.scan("key").expect("scan").len(), 200);
+}
