@@ -43,14 +43,12 @@ pub struct JournalOptions {
     pub digest_every: Duration,
     /// Appends beyond this many waiting fail at once with [`AuditError::Overloaded`].
     pub max_queued: usize,
-    /// Under load, syncs start at least this far apart, unless
-    /// [`sync_early_at`](Self::sync_early_at) events are already waiting. Each sync costs the
-    /// kernel a fixed amount of CPU whatever its size, so fewer, larger batches leave more CPU
-    /// for requests. Zero syncs as often as the disk allows.
+    /// While pacing is on ([`Journal::set_pacing`]), syncs start at least this far apart,
+    /// unless [`sync_early_at`](Self::sync_early_at) events are already waiting. Each sync costs
+    /// the kernel a fixed amount of CPU whatever its size (~60-100 µs on a virtual disk), so when
+    /// CPU is what requests wait for, fewer and larger batches serve more of them. Zero, or
+    /// pacing off, syncs as often as the disk allows: the lowest latency.
     pub min_sync_interval: Duration,
-    /// "Under load" means: the previous batch held at least this many events. Below it, every
-    /// batch is synced at once, so light load keeps the lowest latency.
-    pub busy_batch: usize,
     /// A batch this large is synced without waiting out `min_sync_interval`.
     pub sync_early_at: usize,
 }
@@ -64,7 +62,6 @@ impl Default for JournalOptions {
             digest_every: Duration::from_secs(60),
             max_queued: 100_000,
             min_sync_interval: Duration::ZERO,
-            busy_batch: 8,
             sync_early_at: 256,
         }
     }
@@ -118,6 +115,8 @@ pub(crate) struct Shared {
     writer_wakeup: Condvar,
     /// False from a failed batch until the next write or recovery probe succeeds.
     healthy: AtomicBool,
+    /// Syncs are spaced by `min_sync_interval` (see [`Journal::set_pacing`]).
+    pub(crate) pacing: AtomicBool,
     last_failure: Mutex<Option<AuditError>>,
     #[cfg(feature = "fault-injection")]
     pub(crate) faults: Faults,
@@ -231,6 +230,7 @@ impl Journal {
             }),
             writer_wakeup: Condvar::new(),
             healthy: AtomicBool::new(true),
+            pacing: AtomicBool::new(false),
             last_failure: Mutex::new(None),
             #[cfg(feature = "fault-injection")]
             faults: Faults::default(),
@@ -305,6 +305,13 @@ impl Journal {
     /// returns the first call's result.
     pub fn close(&self) -> Result<(), AuditError> {
         self.inner.close()
+    }
+
+    /// Turns sync pacing on or off (see [`JournalOptions::min_sync_interval`]). The journal
+    /// cannot tell whether CPU is scarce; its owner can (the server watches how busy the
+    /// machine is) and turns pacing on only then, so light load keeps the lowest latency.
+    pub fn set_pacing(&self, on: bool) {
+        self.inner.shared.pacing.store(on, Ordering::Relaxed);
     }
 
     /// The journal's directory.

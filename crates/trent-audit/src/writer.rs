@@ -16,6 +16,7 @@ use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::chain::{JournalId, LineHash};
@@ -479,7 +480,6 @@ impl WriterState {
     /// Whether the next write and the next sync are to fail (tests only): (write, sync).
     #[cfg(feature = "fault-injection")]
     fn take_injected_faults(&self) -> (bool, bool) {
-        use std::sync::atomic::Ordering;
         match &self.shared_faults {
             Some(shared) => {
                 let write = shared.faults.fail_next_write.swap(false, Ordering::SeqCst);
@@ -542,9 +542,8 @@ pub(crate) struct Writer {
     dir_checked_at: Option<Instant>,
     dir_readonly: Option<AuditError>,
     probed_at: Instant,
-    /// When the last batch started and how many events it held, for sync pacing.
+    /// When the last batch started, for sync pacing.
     last_sync_at: Option<Instant>,
-    last_batch: usize,
 }
 
 /// Marks the journal stopped however the writer thread ends, so no waiter waits forever.
@@ -572,7 +571,6 @@ impl Writer {
             dir_readonly: None,
             probed_at: Instant::now(),
             last_sync_at: None,
-            last_batch: 0,
         }
     }
 
@@ -584,7 +582,7 @@ impl Writer {
             let options = &self.shared.options;
             let not_before = self
                 .last_sync_at
-                .filter(|_| self.last_batch >= options.busy_batch)
+                .filter(|_| self.shared.pacing.load(Ordering::Relaxed))
                 .map(|at| at + options.min_sync_interval)
                 .filter(|_| !options.min_sync_interval.is_zero());
             let taken = self.shared.take_batch(
@@ -599,7 +597,6 @@ impl Writer {
                 self.on_timer();
             } else {
                 self.last_sync_at = Some(Instant::now());
-                self.last_batch = batch.len();
                 let result = self.write_batch(&batch);
                 match &result {
                     Ok(_) => {

@@ -96,11 +96,11 @@ pub struct ServeArgs {
     /// server does is recorded.
     #[arg(long, env = "TRENT_NO_AUDIT")]
     no_audit: bool,
-    /// Audit syncs start at least this many microseconds apart. Under load this gathers more
-    /// events per fsync (each costs the kernel the same CPU whatever its size), so more CPU is
-    /// left for requests; a lone request on an idle server is still synced at once. 0 syncs as
-    /// often as the disk allows (lowest latency under light concurrent load).
-    #[arg(long, env = "TRENT_AUDIT_SYNC_INTERVAL_US", default_value_t = 500)]
+    /// While the machine's CPUs are saturated, audit syncs start at least this many
+    /// microseconds apart: each fsync costs the kernel the same CPU whatever its size, so
+    /// bigger batches leave more CPU for requests. With idle CPU every batch is synced at once.
+    /// 0: never hold a batch.
+    #[arg(long, env = "TRENT_AUDIT_SYNC_INTERVAL_US", default_value_t = 1000)]
     audit_sync_interval_us: u64,
     /// Log format on stderr.
     #[arg(long, env = "TRENT_LOG_FORMAT", value_enum, default_value = "text")]

@@ -26,8 +26,9 @@ use crate::api::RequestIds;
 const SIGNING_KEY_AAD: &[u8] = b"trent/audit-signing-key/v1";
 
 /// Opens the journal in `dir`, with the signing key kept in `key_file` (wrapped by `root_key`;
-/// created on first use). Without a key file, a fresh key is made for this run only. Syncs start
-/// at least `min_sync_interval` apart (see [`JournalOptions::min_sync_interval`]).
+/// created on first use). Without a key file, a fresh key is made for this run only. While the
+/// machine's CPUs are saturated, syncs start at least `min_sync_interval` apart (see
+/// [`pace_while_cpu_saturated`]).
 pub fn open(
     dir: &Path,
     key_file: Option<&Path>,
@@ -44,8 +45,86 @@ pub fn open(
         min_sync_interval,
         ..JournalOptions::default()
     };
-    Journal::open(dir, &pkcs8, options)
-        .with_context(|| format!("cannot open the audit trail in {}", dir.display()))
+    let journal = Journal::open(dir, &pkcs8, options)
+        .with_context(|| format!("cannot open the audit trail in {}", dir.display()))?;
+    if !min_sync_interval.is_zero() {
+        pace_while_cpu_saturated(journal.clone());
+    }
+    Ok(journal)
+}
+
+/// How often the CPU counters are read.
+const CPU_WINDOW: Duration = Duration::from_millis(100);
+/// Pacing goes on when less than this fraction of CPU time was idle in a window…
+const SATURATED_BELOW_IDLE: f64 = 0.10;
+/// …and off again when more than this was (a gap, so it does not flap).
+const RELAXED_ABOVE_IDLE: f64 = 0.20;
+
+/// Turns the journal's sync pacing on while the machine's CPUs are saturated, off otherwise.
+///
+/// Why: each fsync costs the kernel a fixed slice of CPU whatever the batch size. When CPU is
+/// idle, syncing every small batch at once gives the lowest latency for free; when requests
+/// queue for CPU (an RSA signing load, or a saturated Encrypt load), that CPU is better spent
+/// on requests and the batch can wait a millisecond to grow. Whether CPU is scarce is read from
+/// `/proc/stat` every 100 ms; where it cannot be read (not Linux), pacing stays off.
+fn pace_while_cpu_saturated(journal: Journal) {
+    let Some(mut previous) = read_cpu_times() else {
+        tracing::info!("/proc/stat is unreadable: audit sync pacing stays off");
+        return;
+    };
+    let spawned = std::thread::Builder::new()
+        .name("trent-audit-pacing".into())
+        .spawn(move || {
+            let mut pacing = false;
+            loop {
+                std::thread::sleep(CPU_WINDOW);
+                let Some(now) = read_cpu_times() else { return };
+                let Some(idle) = idle_fraction(previous, now) else {
+                    continue;
+                };
+                previous = now;
+                let next = if pacing {
+                    idle <= RELAXED_ABOVE_IDLE
+                } else {
+                    idle < SATURATED_BELOW_IDLE
+                };
+                if next != pacing {
+                    pacing = next;
+                    journal.set_pacing(pacing);
+                    tracing::debug!(pacing, idle, "audit sync pacing");
+                }
+            }
+        });
+    if let Err(err) = spawned {
+        tracing::warn!(error = %err, "cannot start the audit pacing thread; pacing stays off");
+    }
+}
+
+/// (idle, total) CPU time of all CPUs since boot, in clock ticks, from `/proc/stat`.
+fn read_cpu_times() -> Option<(u64, u64)> {
+    parse_cpu_times(&fs::read_to_string("/proc/stat").ok()?)
+}
+
+/// Parses the aggregate `cpu` line: user nice system idle iowait irq softirq steal …; idle
+/// time is idle + iowait (a CPU waiting for the disk could run a request).
+fn parse_cpu_times(stat: &str) -> Option<(u64, u64)> {
+    let line = stat.lines().find(|line| line.starts_with("cpu "))?;
+    let fields: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(|field| field.parse().ok())
+        .collect::<Option<_>>()?;
+    if fields.len() < 5 {
+        return None;
+    }
+    Some((fields[3] + fields[4], fields.iter().sum()))
+}
+
+fn idle_fraction(before: (u64, u64), after: (u64, u64)) -> Option<f64> {
+    let total = after.1.checked_sub(before.1).filter(|&t| t > 0)?;
+    let idle = after.0.saturating_sub(before.0);
+    Some(idle as f64 / total as f64)
 }
 
 fn load_or_create_signing_key(path: &Path, root_key: &WrappingKey) -> anyhow::Result<Vec<u8>> {
@@ -148,4 +227,25 @@ pub fn unavailable(err: &trent_audit::AuditError) -> KmsError {
     tracing::error!(error = %err, "audit trail unavailable: refusing the request");
     metrics::counter!("trent_requests_refused_unaudited_total").increment(1);
     KmsError::bare(ErrorCode::KMSInternalException)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_times_come_from_the_aggregate_line() {
+        let stat = "cpu  100 5 50 800 40 3 2 0 0 0\ncpu0 50 2 25 400 20 1 1 0 0 0\nintr 1\n";
+        assert_eq!(parse_cpu_times(stat), Some((840, 1000)));
+        assert_eq!(parse_cpu_times("cpu0 1 2 3 4 5\n"), None);
+        assert_eq!(parse_cpu_times("cpu  1 2 x 4 5\n"), None);
+        assert_eq!(parse_cpu_times("cpu  1 2 3\n"), None);
+    }
+
+    #[test]
+    fn idle_fraction_of_a_window() {
+        assert_eq!(idle_fraction((840, 1000), (860, 1200)), Some(0.1));
+        assert_eq!(idle_fraction((840, 1000), (840, 1000)), None);
+        assert_eq!(idle_fraction((840, 1000), (800, 900)), None);
+    }
 }

@@ -292,10 +292,10 @@ fn sync_pacing_never_holds_an_idle_journal_a_full_batch_or_a_close() {
         JournalOptions {
             min_sync_interval: Duration::from_secs(60),
             sync_early_at: 3,
-            busy_batch: 1,
             ..options()
         },
     );
+    journal.set_pacing(true);
     let within = Duration::from_secs(20);
     let started = std::time::Instant::now();
     assert_eq!(journal.append_blocking(event(0)).unwrap(), 1);
@@ -327,16 +327,15 @@ fn sync_pacing_never_holds_an_idle_journal_a_full_batch_or_a_close() {
     assert_eq!(report.records, 5);
 }
 
-/// Small batches mean light load: they are never held, however long the interval.
+/// Pacing off (the default): nothing is held, however long the interval.
 #[test]
-fn sync_pacing_leaves_light_load_alone() {
+fn without_pacing_every_batch_is_synced_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let journal = open(
         dir.path(),
         &key(),
         JournalOptions {
             min_sync_interval: Duration::from_secs(60),
-            busy_batch: 2,
             ..options()
         },
     );
@@ -344,6 +343,9 @@ fn sync_pacing_leaves_light_load_alone() {
     for i in 0..5 {
         assert_eq!(journal.append_blocking(event(i)).unwrap(), i + 1);
     }
+    journal.set_pacing(true);
+    journal.set_pacing(false);
+    assert_eq!(journal.append_blocking(event(5)).unwrap(), 6);
     assert!(started.elapsed() < Duration::from_secs(20));
     journal.close().unwrap();
 }
