@@ -472,5 +472,7 @@ fn raw_sign_measures_the_library_alone() {
     );
     let report = trent_bench::run_blocking(&timed, credentials()).unwrap();
     assert!(report.requests > 10, "{report}");
-    assert!(report.duration_s >= 0.2, "{report}");
+    // The window ends with the last completed signature, which can finish a few microseconds
+    // before the 0.2 s mark (the next one, started after it, is not measured).
+    assert!(report.duration_s > 0.19, "{report}");
 }
