@@ -344,10 +344,13 @@ impl Store for SqliteStore {
             group.committing = true;
             let batches = std::mem::take(&mut group.queue);
             drop(group);
+            let leading = Leading {
+                store: self,
+                outcomes: batches.iter().map(|(_, o)| Arc::clone(o)).collect(),
+            };
             commit_group(&mut self.writer(), batches);
+            drop(leading);
             group = lock_group();
-            group.committing = false;
-            self.group_done.notify_all();
         }
     }
 
@@ -359,6 +362,31 @@ impl Store for SqliteStore {
         tx.execute("DELETE FROM records", [])
             .map_err(backend("wipe"))?;
         tx.commit().map_err(backend("wipe: commit"))
+    }
+}
+
+/// A leader's turn; when it ends, even by a panic, every batch it took has an answer and the
+/// next caller may lead.
+struct Leading<'a> {
+    store: &'a SqliteStore,
+    outcomes: Vec<Arc<Outcome>>,
+}
+
+impl Drop for Leading<'_> {
+    fn drop(&mut self) {
+        for outcome in &self.outcomes {
+            outcome.set_unless_set(Err(StoreError::Backend(
+                "commit: the group commit was interrupted".into(),
+            )));
+        }
+        let mut group = self
+            .store
+            .group
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        group.committing = false;
+        drop(group);
+        self.store.group_done.notify_all();
     }
 }
 
@@ -377,6 +405,13 @@ struct Outcome(Mutex<Option<Result<Vec<u64>, StoreError>>>);
 impl Outcome {
     fn set(&self, result: Result<Vec<u64>, StoreError>) {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+    }
+
+    fn set_unless_set(&self, result: Result<Vec<u64>, StoreError>) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert(result);
     }
 
     fn take(&self) -> Option<Result<Vec<u64>, StoreError>> {
