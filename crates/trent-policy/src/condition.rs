@@ -18,6 +18,7 @@ use std::net::IpAddr;
 use crate::evaluate::ConditionKeys;
 use crate::glob::{Tok, arn_like_tokens, glob_tokens, tokens};
 use crate::template::Template;
+use trent_calendar::days_from_civil;
 
 /// The base operators; negated forms are the same operator with `negated` set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,18 +269,6 @@ pub(crate) fn parse_date(text: &str) -> Option<f64> {
         seconds += hours * 3600.0 + minutes * 60.0 + secs - offset;
     }
     Some(seconds)
-}
-
-/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month = i64::from(month);
-    let day_of_year =
-        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
 }
 
 /// Whether the address `request` lies in the CIDR range (or equals the address) `policy`.

@@ -3,6 +3,8 @@
 //! Only the proleptic Gregorian calendar between the years 0000 and 9999 is representable;
 //! instants outside it are clamped when formatted and rejected when parsed.
 
+use trent_calendar::{civil_from_days, days_from_civil};
+
 /// 0000-01-01T00:00:00Z.
 const MIN_UNIX: i64 = -62_167_219_200;
 /// 9999-12-31T23:59:59Z.
@@ -22,36 +24,6 @@ impl Stamp {
     pub(crate) fn date(&self) -> &str {
         self.as_str().get(..8).unwrap_or("00000000")
     }
-}
-
-/// Days since 1970-01-01 of a civil date (Gregorian, proleptic).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_from_march = i64::from((month + 9) % 12);
-    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The civil date of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let days = days + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 fn is_leap(year: i64) -> bool {
