@@ -71,8 +71,47 @@ fn bench_append(c: &mut Criterion) {
     group.bench_function("single", |b| {
         b.iter(|| journal.append_blocking(template.clone()).unwrap())
     });
-    group.finish();
     journal.close().unwrap();
+
+    // One append at a time past the first segment, into files that grow as they are written
+    // and into files zero-filled ahead (`prepare_segments`): the sync of a growing file also
+    // writes its size.
+    for prepare in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let options = JournalOptions {
+            max_segment_bytes: 8 * 1024 * 1024,
+            prepare_segments: prepare,
+            ..JournalOptions::default()
+        };
+        let key = generate_signing_key().unwrap();
+        let journal = Journal::open(dir.path(), &key, options).unwrap();
+        runtime.block_on(async {
+            let tasks: Vec<_> = (0..TASKS)
+                .map(|t| {
+                    let journal = journal.clone();
+                    tokio::spawn(async move {
+                        for i in 0..400 {
+                            journal.append(event(t * 400 + i)).await.unwrap();
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        let name = if prepare {
+            "single_zero_filled"
+        } else {
+            "single_growing"
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| journal.append_blocking(template.clone()).unwrap())
+        });
+        journal.close().unwrap();
+    }
+    group.finish();
 }
 
 criterion_group!(benches, bench_append);

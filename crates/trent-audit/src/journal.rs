@@ -51,6 +51,11 @@ pub struct JournalOptions {
     pub min_sync_interval: Duration,
     /// A batch this large is synced without waiting out `min_sync_interval`.
     pub sync_early_at: usize,
+    /// Zero-fill the next segment file on a thread of its own while the current one fills, so
+    /// syncs do not also write the file's growing size (see the `prepare` module). Worth it on
+    /// filesystems that allocate in place (ext4, xfs); copy-on-write ones (btrfs, ZFS) gain
+    /// nothing from it.
+    pub prepare_segments: bool,
 }
 
 impl Default for JournalOptions {
@@ -63,6 +68,7 @@ impl Default for JournalOptions {
             max_queued: 100_000,
             min_sync_interval: Duration::ZERO,
             sync_early_at: 256,
+            prepare_segments: true,
         }
     }
 }
@@ -216,7 +222,7 @@ impl Journal {
             max_queued: options.max_queued.max(1),
             ..options
         };
-        let opened = writer::open(dir, signing_key_pkcs8)?;
+        let opened = writer::open(dir, signing_key_pkcs8, &options)?;
         let shared = Arc::new(Shared {
             dir: dir.to_path_buf(),
             options,

@@ -30,6 +30,7 @@ mod error;
 mod format;
 mod journal;
 mod keys;
+mod prepare;
 mod query;
 mod segments;
 mod verify;

@@ -335,7 +335,7 @@ impl Follower {
         let (segment, offset) = match listing.segments.last() {
             Some(last) => (
                 last.number,
-                segments::read_segment(&last.path)?.complete as u64,
+                segments::read_segment_from(&last.path, 0)?.complete as u64,
             ),
             None => (0, 0),
         };

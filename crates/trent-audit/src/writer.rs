@@ -13,7 +13,8 @@
 //! write bits fails appends even for root, whom `chmod` does not stop.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{self, Seek, SeekFrom, Write};
+use std::io;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -26,6 +27,7 @@ use crate::error::AuditError;
 use crate::format::{self, DigestBody, Line, SegmentHeader, segment_file_name};
 use crate::journal::{JournalOptions, Pending, Shared};
 use crate::keys::{AuditSigner, publish_key};
+use crate::prepare::Preparer;
 use crate::segments::{self, SegmentFile};
 
 /// The lock file that keeps two journals out of one directory.
@@ -64,8 +66,38 @@ struct OpenSegment {
     path: PathBuf,
     /// Bytes known to be on disk; a failed batch is truncated back to this.
     durable_len: u64,
+    /// The file's length: more than `durable_len` while it holds zero padding.
+    file_len: u64,
     created: Instant,
     records: u64,
+    /// The preparer was asked for the segment that follows this one.
+    next_requested: bool,
+}
+
+impl OpenSegment {
+    fn new(file: File, path: PathBuf, len: u64, file_len: u64) -> OpenSegment {
+        OpenSegment {
+            file,
+            path,
+            durable_len: len,
+            file_len,
+            created: Instant::now(),
+            records: 0,
+            next_requested: false,
+        }
+    }
+
+    /// Cuts off zero padding (before sealing, so closed segments end with their last line).
+    fn trim(&mut self) -> Result<(), AuditError> {
+        if self.file_len > self.durable_len {
+            self.file
+                .set_len(self.durable_len)
+                .and_then(|()| self.file.sync_all())
+                .map_err(|err| AuditError::io("trimming", &self.path, err))?;
+            self.file_len = self.durable_len;
+        }
+        Ok(())
+    }
 }
 
 /// The files and chain state, owned by the writer thread once the journal is open.
@@ -79,6 +111,8 @@ pub(crate) struct WriterState {
     chain: Cursor,
     /// A failed batch could not be cut off the file; nothing is written until it is.
     damaged: bool,
+    /// Zero-fills the next segment file (absent when the options turn it off).
+    preparer: Option<Preparer>,
     #[cfg(feature = "fault-injection")]
     shared_faults: Option<Arc<Shared>>,
 }
@@ -109,8 +143,14 @@ pub(crate) fn check_dir_writable(dir: &Path) -> Result<(), AuditError> {
     Ok(())
 }
 
-/// Locks, recovers and prepares the directory; see [`crate::Journal::open`].
-pub(crate) fn open(dir: &Path, signing_key_pkcs8: &[u8]) -> Result<Opened, AuditError> {
+/// Locks, recovers and prepares the directory; see [`crate::Journal::open`]. With
+/// `options.prepare_segments`,
+/// segments after the first are zero-filled ahead (see [`crate::prepare`]).
+pub(crate) fn open(
+    dir: &Path,
+    signing_key_pkcs8: &[u8],
+    options: &JournalOptions,
+) -> Result<Opened, AuditError> {
     let signer = AuditSigner::from_pkcs8(signing_key_pkcs8)?;
     fs::create_dir_all(dir).map_err(|err| AuditError::io("creating", dir, err))?;
     let lock_path = dir.join(LOCK_FILE);
@@ -152,6 +192,7 @@ pub(crate) fn open(dir: &Path, signing_key_pkcs8: &[u8]) -> Result<Opened, Audit
                     last_digest_at: now,
                 },
                 damaged: false,
+                preparer: None,
                 #[cfg(feature = "fault-injection")]
                 shared_faults: None,
             }
@@ -171,6 +212,7 @@ pub(crate) fn open(dir: &Path, signing_key_pkcs8: &[u8]) -> Result<Opened, Audit
                     last_digest_at: now,
                 },
                 damaged: false,
+                preparer: None,
                 #[cfg(feature = "fault-injection")]
                 shared_faults: None,
             };
@@ -193,6 +235,9 @@ pub(crate) fn open(dir: &Path, signing_key_pkcs8: &[u8]) -> Result<Opened, Audit
         }
     };
     state.create_segment()?;
+    if options.prepare_segments {
+        state.preparer = Some(Preparer::start(dir, options.max_segment_bytes)?);
+    }
     Ok(Opened { lock, state })
 }
 
@@ -213,12 +258,15 @@ struct Tail {
 fn recover_tail(dir: &Path, mut segments: Vec<SegmentFile>) -> Result<Option<Tail>, AuditError> {
     while let Some(last) = segments.pop() {
         let data = segments::read_segment(&last.path)?;
-        if data.partial_len() > 0 {
-            tracing::warn!(
-                segment = %last.path.display(),
-                torn_bytes = data.partial_len(),
-                "cutting a torn last line from the audit trail (a crash interrupted a write that was never acknowledged)"
-            );
+        if data.file_len > data.complete as u64 {
+            if data.partial_len() > 0 {
+                tracing::warn!(
+                    segment = %last.path.display(),
+                    torn_bytes = data.partial_len(),
+                    "cutting a torn last line from the audit trail (a crash interrupted a write that was never acknowledged)"
+                );
+            }
+            // Torn bytes and zero padding alike: the segment ends with its last line again.
             let file = OpenOptions::new()
                 .write(true)
                 .open(&last.path)
@@ -332,16 +380,10 @@ fn check_last_segment(
 impl WriterState {
     fn reopen_for_sealing(&mut self, segment: &SegmentFile, len: u64) -> Result<(), AuditError> {
         let file = OpenOptions::new()
-            .append(true)
+            .write(true)
             .open(&segment.path)
             .map_err(|err| AuditError::io("opening", &segment.path, err))?;
-        self.segment = Some(OpenSegment {
-            file,
-            path: segment.path.clone(),
-            durable_len: len,
-            created: Instant::now(),
-            records: 0,
-        });
+        self.segment = Some(OpenSegment::new(file, segment.path.clone(), len, len));
         Ok(())
     }
 
@@ -358,34 +400,42 @@ impl WriterState {
         };
         let mut line = Vec::new();
         format::write_header(&mut line, &header);
-        // A file left by an earlier failed attempt at this number was never part of the chain.
-        let result = OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .write(true)
-            .open(&path)
-            .and_then(|mut file| {
-                file.write_all(&line)?;
-                file.sync_all()?;
-                Ok(file)
-            })
-            .map_err(|err| AuditError::io("creating", &path, err))
-            .and_then(|file| sync_dir(&self.dir).map(|()| file));
-        let file = match result {
-            Ok(file) => file,
+        let prepared = self.preparer.as_ref().and_then(Preparer::take);
+        let result = match prepared {
+            // The header goes over the zeros; the file only gets its name once that is durable.
+            Some((file, prepared_path)) => file
+                .write_all_at(&line, 0)
+                .and_then(|()| file.sync_data())
+                .and_then(|()| file.metadata())
+                .and_then(|metadata| {
+                    fs::rename(&prepared_path, &path)?;
+                    Ok((file, metadata.len()))
+                })
+                .map_err(|err| AuditError::io("creating", &path, err)),
+            // A file left by an earlier failed attempt at this number was never part of the
+            // chain.
+            None => OpenOptions::new()
+                .create(true)
+                .truncate(true)
+                .write(true)
+                .open(&path)
+                .and_then(|file| {
+                    file.write_all_at(&line, 0)?;
+                    file.sync_all()?;
+                    Ok((file, line.len() as u64))
+                })
+                .map_err(|err| AuditError::io("creating", &path, err)),
+        }
+        .and_then(|opened| sync_dir(&self.dir).map(|()| opened));
+        let (file, file_len) = match result {
+            Ok(opened) => opened,
             Err(err) => {
                 let _ = fs::remove_file(&path);
                 return Err(err);
             }
         };
         self.chain.prev = LineHash::of_line(&line[..line.len() - 1]);
-        self.segment = Some(OpenSegment {
-            file,
-            path,
-            durable_len: line.len() as u64,
-            created: Instant::now(),
-            records: 0,
-        });
+        self.segment = Some(OpenSegment::new(file, path, line.len() as u64, file_len));
         self.next_segment += 1;
         Ok(())
     }
@@ -397,7 +447,9 @@ impl WriterState {
             let mut cursor = self.chain;
             self.append_digest(&mut buf, &mut cursor, DigestReason::Rotate)?;
             self.commit(&buf, cursor)?;
-            self.segment = None;
+            if let Some(mut sealed) = self.segment.take() {
+                sealed.trim()?;
+            }
         }
         self.create_segment()
     }
@@ -440,13 +492,14 @@ impl WriterState {
                 cause: "no open segment".into(),
             });
         };
+        let at = segment.durable_len;
         let written = if fail_write {
             segment
                 .file
-                .write_all(&buf[..buf.len() / 2])
+                .write_all_at(&buf[..buf.len() / 2], at)
                 .and(Err(io::Error::other("injected write failure")))
         } else {
-            segment.file.write_all(buf)
+            segment.file.write_all_at(buf, at)
         }
         .map_err(|err| AuditError::io("writing", &segment.path, err));
         let synced = written.and_then(|()| {
@@ -464,6 +517,7 @@ impl WriterState {
         match synced {
             Ok(()) => {
                 segment.durable_len += buf.len() as u64;
+                segment.file_len = segment.file_len.max(segment.durable_len);
                 segment.records += cursor.next_seq - self.chain.next_seq;
                 self.chain = cursor;
                 Ok(())
@@ -501,15 +555,17 @@ impl WriterState {
             self.damaged = false;
             return Ok(());
         };
+        // The padding goes too (what the failed write left in it is unknown); the segment grows
+        // as it is written from here on.
         let len = segment.durable_len;
         segment
             .file
             .set_len(len)
-            .and_then(|()| segment.file.seek(SeekFrom::Start(len)).map(drop))
             .and_then(|()| segment.file.sync_all())
             .map_err(|err| AuditError::Unavailable {
                 cause: AuditError::io("truncating", &segment.path, err).to_string(),
             })?;
+        segment.file_len = len;
         self.damaged = false;
         Ok(())
     }
@@ -523,6 +579,18 @@ impl WriterState {
             self.create_segment()?;
         }
         Ok(())
+    }
+
+    /// Asks for the next segment file to be zero-filled once this one is half full: early
+    /// enough to be ready when it is needed, late enough that a quiet journal never fills one.
+    fn prepare_next_when_half_full(&mut self, options: &JournalOptions) {
+        if let (Some(preparer), Some(segment)) = (&self.preparer, &mut self.segment)
+            && !segment.next_requested
+            && segment.durable_len >= options.max_segment_bytes / 2
+        {
+            segment.next_requested = true;
+            preparer.request();
+        }
     }
 
     fn rotation_due(&self, options: &JournalOptions, incoming: u64) -> bool {
@@ -673,7 +741,12 @@ impl Writer {
     }
 
     fn finish(&mut self) -> Result<(), AuditError> {
-        let result = self.write_digest_alone(DigestReason::Close);
+        let result = self.write_digest_alone(DigestReason::Close).and_then(|()| {
+            match self.state.segment.as_mut() {
+                Some(segment) => segment.trim(),
+                None => Ok(()),
+            }
+        });
         if let Err(err) = &result {
             tracing::error!(error = %err, "the audit journal closed without its final digest");
         }
@@ -738,6 +811,7 @@ impl Writer {
                 .append_digest(&mut self.buf, &mut cursor, DigestReason::Time)?;
         }
         self.state.commit(&self.buf, cursor)?;
+        self.state.prepare_next_when_half_full(&self.shared.options);
         Ok(first_seq)
     }
 }

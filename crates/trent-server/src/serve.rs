@@ -102,14 +102,23 @@ pub struct ServeArgs {
     /// 0: never hold a batch.
     #[arg(long, env = "TRENT_AUDIT_SYNC_INTERVAL_US", default_value_t = 1000)]
     audit_sync_interval_us: u64,
+    /// Zero-fill the next audit segment file ahead of the writer, so a sync does not also
+    /// write the file's growing size. Helps on ext4 and xfs; turn it off on copy-on-write
+    /// filesystems (btrfs, ZFS), where it only adds writes.
+    #[arg(long, env = "TRENT_AUDIT_PREPARE_SEGMENTS", default_value_t = true, action = clap::ArgAction::Set)]
+    audit_prepare_segments: bool,
     /// Log format on stderr.
     #[arg(long, env = "TRENT_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
 }
 
 impl ServeArgs {
-    fn audit_sync_interval(&self) -> Duration {
-        Duration::from_micros(self.audit_sync_interval_us)
+    fn journal_options(&self) -> trent_audit::JournalOptions {
+        trent_audit::JournalOptions {
+            min_sync_interval: Duration::from_micros(self.audit_sync_interval_us),
+            prepare_segments: self.audit_prepare_segments,
+            ..trent_audit::JournalOptions::default()
+        }
     }
 }
 
@@ -346,7 +355,7 @@ fn open_dev(args: &ServeArgs) -> anyhow::Result<AppState> {
                 dir,
                 None,
                 &root_key,
-                args.audit_sync_interval(),
+                args.journal_options(),
             )?),
             _ => None,
         },
@@ -420,7 +429,7 @@ fn open_data_dir(args: &ServeArgs) -> anyhow::Result<AppState> {
                 &audit_dir,
                 Some(&dir.join("audit-signing.key")),
                 &root_key,
-                args.audit_sync_interval(),
+                args.journal_options(),
             )?)
         },
         dev: None,

@@ -27,13 +27,13 @@ const SIGNING_KEY_AAD: &[u8] = b"trent/audit-signing-key/v1";
 
 /// Opens the journal in `dir`, with the signing key kept in `key_file` (wrapped by `root_key`;
 /// created on first use). Without a key file, a fresh key is made for this run only. While the
-/// machine's CPUs are saturated, syncs start at least `min_sync_interval` apart (see
+/// machine's CPUs are saturated, syncs start at least `options.min_sync_interval` apart (see
 /// [`pace_while_cpu_saturated`]).
 pub fn open(
     dir: &Path,
     key_file: Option<&Path>,
     root_key: &WrappingKey,
-    min_sync_interval: Duration,
+    options: JournalOptions,
 ) -> anyhow::Result<Journal> {
     let pkcs8 = match key_file {
         Some(path) => load_or_create_signing_key(path, root_key)?,
@@ -41,13 +41,10 @@ pub fn open(
     };
     // Events name keys, principals and encryption contexts: for the operator's eyes only.
     crate::serve::create_private_dir(dir)?;
-    let options = JournalOptions {
-        min_sync_interval,
-        ..JournalOptions::default()
-    };
+    let pacing = !options.min_sync_interval.is_zero();
     let journal = Journal::open(dir, &pkcs8, options)
         .with_context(|| format!("cannot open the audit trail in {}", dir.display()))?;
-    if !min_sync_interval.is_zero() {
+    if pacing {
         pace_while_cpu_saturated(journal.clone());
     }
     Ok(journal)

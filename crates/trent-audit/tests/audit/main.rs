@@ -3,6 +3,7 @@
 mod append;
 mod common;
 mod fail_closed;
+mod prepare;
 mod query;
 mod recovery;
 mod tamper;
