@@ -144,8 +144,8 @@ pub(crate) fn check_dir_writable(dir: &Path) -> Result<(), AuditError> {
 }
 
 /// Locks, recovers and prepares the directory; see [`crate::Journal::open`]. With
-/// `options.prepare_segments`,
-/// segments after the first are zero-filled ahead (see [`crate::prepare`]).
+/// `options.prepare_segments`, segments after the first are zero-filled ahead (see
+/// [`crate::prepare`]).
 pub(crate) fn open(
     dir: &Path,
     signing_key_pkcs8: &[u8],
