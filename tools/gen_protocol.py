@@ -42,6 +42,7 @@ NON_MODEL_ERRORS = [
     "InvalidClientTokenId",
     "SerializationException",
     "UnknownOperationException",
+    "RequestEntityTooLargeException",
 ]
 
 # HTTP status of the server faults. Every other error is 400, whatever the model's httpStatusCode
@@ -50,6 +51,12 @@ SERVER_FAULTS = {
     "KMSInternalException": 500,
     "KeyUnavailableException": 500,
     "DependencyTimeoutException": 503,
+}
+
+# Front-end errors whose status is neither 400 nor a server fault's: a body beyond the size limit
+# is refused before it is read (HTTP's own 413).
+OTHER_STATUS = {
+    "RequestEntityTooLargeException": 413,
 }
 
 # Names the hand-written code or the generated operations module already uses.
@@ -676,15 +683,16 @@ def gen_errors(model: Model) -> str:
         "        })",
         "    }",
         "",
-        "    /// The HTTP status AWS sends with this code: 500/503 for server faults, 400 for the",
-        "    /// rest (even where the model says 404, 409 or 412).",
+        "    /// The HTTP status AWS sends with this code: 500/503 for server faults, 413 for a body",
+        "    /// beyond the size limit, 400 for the rest (even where the model says 404, 409 or 412).",
         "    pub const fn http_status(self) -> u16 {",
         "        match self {",
     ]
-    for status in sorted(set(SERVER_FAULTS.values())):
-        group = [c for c in codes if SERVER_FAULTS.get(c) == status]
+    statuses = {**SERVER_FAULTS, **OTHER_STATUS}
+    for status in sorted(set(statuses.values())):
+        group = [c for c in codes if statuses.get(c) == status]
         out.append(f"            {' | '.join('Self::' + c for c in group)} => {status},")
-    rest = [c for c in codes if c not in SERVER_FAULTS]
+    rest = [c for c in codes if c not in statuses]
     out.append(f"            {' | '.join('Self::' + c for c in rest)} => 400,")
     out += [
         "        }",

@@ -9,6 +9,7 @@ use trent_protocol::sigv4::SigningKeyCache;
 use axum::Extension;
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -95,8 +96,11 @@ async fn api(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    // A body that could not be read (beyond the size limit, or cut off) is still a request:
+    // it is answered with an error and recorded like any other.
+    let body = body.map_err(|rejection| body_refused(&rejection));
     let ids = RequestIds::new(
         peer.map(|Extension(ConnectInfo(address))| address.ip()),
         secure.is_some_and(|Extension(SecureTransport(tls))| tls),
@@ -108,13 +112,28 @@ async fn api(
         .await
 }
 
+/// The error for a body the server did not read.
+fn body_refused(rejection: &BytesRejection) -> KmsError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        KmsError::new(
+            ErrorCode::RequestEntityTooLargeException,
+            format!("Request body is larger than {MAX_BODY_BYTES} bytes"),
+        )
+    } else {
+        KmsError::new(
+            ErrorCode::SerializationException,
+            "The request body could not be read",
+        )
+    }
+}
+
 async fn serve_request(
     state: Arc<AppState>,
     ids: RequestIds,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, KmsError>,
 ) -> Response {
     let request_id = ids.request_id.as_str();
     let started = Instant::now();
@@ -128,7 +147,7 @@ async fn serve_request(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if sts::is_sts_request(content_type, &target) {
-        return sts_api(&state, &ids, &method, &uri, &headers, &body, started).await;
+        return sts_api(&state, &ids, &method, &uri, &headers, body, started).await;
     }
     let mut entry = match target.strip_prefix(admin::TARGET_PREFIX) {
         Some(name) => Entry::new("trent.admin", name),
@@ -137,10 +156,11 @@ async fn serve_request(
             target.strip_prefix(KMS_TARGET_PREFIX).unwrap_or(&target),
         ),
     };
-    let mut run = || {
-        handle(
-            &state, &ids, &method, &uri, &headers, &body, &target, &mut entry,
-        )
+    let mut run = || match &body {
+        Ok(body) => handle(
+            &state, &ids, &method, &uri, &headers, body, &target, &mut entry,
+        ),
+        Err(refused) => Err(refused.clone()),
     };
     // Calls that answer from memory run right here; the others may wait on the store (a durable
     // write), so the runtime first moves its other tasks off this thread.
@@ -299,20 +319,25 @@ async fn sts_api(
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
-    body: &[u8],
+    body: Result<Bytes, KmsError>,
     started: Instant,
 ) -> Response {
-    let action = sts::action_of(body);
+    let action = body.as_ref().ok().and_then(|body| sts::action_of(body));
     let mut entry = Entry::new("sts.amazonaws.com", action.clone().unwrap_or_default());
-    entry.parameters = sts::loggable_parameters(body);
-    let result = tokio::task::block_in_place(|| {
-        let caller = auth::authenticate(state, ids, "sts", method, uri, headers, body)?;
-        let caller = &*entry.caller.insert(caller);
-        if let Some(quotas) = &state.quotas {
-            quotas.take(caller.account())?;
+    let result = match &body {
+        Ok(body) => {
+            entry.parameters = sts::loggable_parameters(body);
+            tokio::task::block_in_place(|| {
+                let caller = auth::authenticate(state, ids, "sts", method, uri, headers, body)?;
+                let caller = &*entry.caller.insert(caller);
+                if let Some(quotas) = &state.quotas {
+                    quotas.take(caller.account())?;
+                }
+                sts::handle(state, caller, body)
+            })
         }
-        sts::handle(state, caller, body)
-    });
+        Err(refused) => Err(refused.clone()),
+    };
     let result = match &state.audit {
         Some(journal) => {
             let event = trail::event_bytes(

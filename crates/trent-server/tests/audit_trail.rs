@@ -426,6 +426,55 @@ async fn a_trail_that_cannot_be_written_refuses_requests() {
     assert!(verified.contains(": OK"), "{verified}");
 }
 
+/// Sends a request with a body of `length` bytes (writing on while the server may already
+/// have answered); returns what came back.
+fn post_body_of(endpoint: &str, target: &str, length: usize) -> String {
+    use std::io::{Read, Write};
+    let address = endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-amz-json-1.1\r\n\
+         X-Amz-Target: {target}\r\nContent-Length: {length}\r\n\r\n"
+    )
+    .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let body = std::thread::spawn(move || {
+        // The server stops reading at its limit; the rest may be refused.
+        let _ = writer.write_all(&vec![b' '; length]);
+    });
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    body.join().unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_beyond_the_limit_is_refused_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_data_dir(dir.path());
+    let answer = post_body_of(&server.endpoint, "TrentService.Encrypt", 2 * 1024 * 1024);
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 413"), "{answer}");
+    let request_id = head
+        .lines()
+        .find_map(|line| line.strip_prefix("x-amzn-requestid: "))
+        .expect("a request id")
+        .to_string();
+    let error: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(error["__type"], "RequestEntityTooLargeException");
+    server.terminate();
+
+    let events = events(dir.path());
+    let refused: Vec<_> = events
+        .iter()
+        .filter(|event| event["requestID"] == request_id.as_str())
+        .collect();
+    assert_eq!(refused.len(), 1, "{events:?}");
+    assert_eq!(refused[0]["eventName"], "Encrypt");
+    assert_eq!(refused[0]["errorCode"], "RequestEntityTooLargeException");
+}
+
 fn http(
     endpoint: &str,
     method: &str,

@@ -124,6 +124,8 @@ pub enum ErrorCode {
     SerializationException,
     /// `UnknownOperationException` (AWS front end; not in the KMS model).
     UnknownOperationException,
+    /// `RequestEntityTooLargeException` (AWS front end; not in the KMS model).
+    RequestEntityTooLargeException,
 }
 
 impl ErrorCode {
@@ -188,6 +190,7 @@ impl ErrorCode {
         Self::InvalidClientTokenId,
         Self::SerializationException,
         Self::UnknownOperationException,
+        Self::RequestEntityTooLargeException,
     ];
 
     /// The `__type` as sent: the bare name.
@@ -262,6 +265,7 @@ impl ErrorCode {
             Self::InvalidClientTokenId => "InvalidClientTokenId",
             Self::SerializationException => "SerializationException",
             Self::UnknownOperationException => "UnknownOperationException",
+            Self::RequestEntityTooLargeException => "RequestEntityTooLargeException",
         }
     }
 
@@ -337,14 +341,16 @@ impl ErrorCode {
             "InvalidClientTokenId" => Self::InvalidClientTokenId,
             "SerializationException" => Self::SerializationException,
             "UnknownOperationException" => Self::UnknownOperationException,
+            "RequestEntityTooLargeException" => Self::RequestEntityTooLargeException,
             _ => return None,
         })
     }
 
-    /// The HTTP status AWS sends with this code: 500/503 for server faults, 400 for the
-    /// rest (even where the model says 404, 409 or 412).
+    /// The HTTP status AWS sends with this code: 500/503 for server faults, 413 for a body
+    /// beyond the size limit, 400 for the rest (even where the model says 404, 409 or 412).
     pub const fn http_status(self) -> u16 {
         match self {
+            Self::RequestEntityTooLargeException => 413,
             Self::KMSInternalException | Self::KeyUnavailableException => 500,
             Self::DependencyTimeoutException => 503,
             Self::AlreadyExistsException
