@@ -121,11 +121,13 @@ mod tests {
         ] {
             assert_eq!(code.http_status(), 400, "{code}");
         }
-        let servers: Vec<_> = ErrorCode::ALL
+        // A body beyond the size limit is refused with HTTP's own status.
+        assert_eq!(ErrorCode::RequestEntityTooLargeException.http_status(), 413);
+        let not_400: Vec<_> = ErrorCode::ALL
             .iter()
             .filter(|c| c.http_status() != 400)
             .collect();
-        assert_eq!(servers.len(), 3);
+        assert_eq!(not_400.len(), 4);
     }
 
     #[test]
