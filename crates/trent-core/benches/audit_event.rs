@@ -62,7 +62,7 @@ fn audit_event(c: &mut Criterion) {
                 Some(request.operation()),
                 "kms.amazonaws.com",
                 "Encrypt",
-                &parameters,
+                parameters.as_deref(),
                 Ok(Some(&response)),
             )
         })

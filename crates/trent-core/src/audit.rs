@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use trent_protocol::{KmsError, Operation, Request, Response, Timestamp};
 
 use crate::{Caller, PrincipalKind};
@@ -70,10 +71,19 @@ pub struct RequestContext<'a> {
 
 /// `requestParameters` for `request`: its members in CloudTrail's lowerCamel spelling, without
 /// anything secret. Computed before the request is handed to [`crate::Kms::call`].
-pub fn request_parameters(request: &Request) -> Value {
-    match serde_json::from_slice::<Value>(&request.to_json()) {
-        Ok(value) => loggable(value),
-        Err(_) => Value::Null,
+pub fn request_parameters(request: &Request) -> Parameters {
+    loggable(&request.to_json())
+}
+
+/// `requestParameters` (or `responseElements`) as the event will hold them, serialized;
+/// `None` is `null`.
+pub type Parameters = Option<Box<RawValue>>;
+
+/// Parameters given as a JSON value (STS form fields, admin API bodies), kept as they are.
+pub fn parameters_of(value: &Value) -> Parameters {
+    match value {
+        Value::Null => None,
+        value => serde_json::value::to_raw_value(value).ok(),
     }
 }
 
@@ -83,7 +93,7 @@ pub fn event(
     caller: Option<&Caller>,
     operation: Option<Operation>,
     event_name: &str,
-    parameters: Value,
+    parameters: Parameters,
     outcome: Result<Option<&Response>, &KmsError>,
 ) -> Value {
     let bytes = event_json(
@@ -92,7 +102,7 @@ pub fn event(
         operation,
         "kms.amazonaws.com",
         event_name,
-        &parameters,
+        parameters.as_deref(),
         outcome,
     );
     serde_json::from_slice(&bytes).unwrap_or(Value::Null)
@@ -108,7 +118,7 @@ pub fn event_json(
     operation: Option<Operation>,
     event_source: &str,
     event_name: &str,
-    parameters: &Value,
+    parameters: Option<&RawValue>,
     outcome: Result<Option<&Response>, &KmsError>,
 ) -> Vec<u8> {
     let resources = caller.map(Caller::resources).unwrap_or_default();
@@ -118,11 +128,9 @@ pub fn event_json(
     };
     let response_elements = match (outcome, operation) {
         (Ok(Some(response)), Some(operation)) if RESPONSE_LOGGED.contains(&operation) => {
-            serde_json::from_slice::<Value>(&response.to_json())
-                .map(loggable)
-                .unwrap_or(Value::Null)
+            loggable(&response.to_json())
         }
-        _ => Value::Null,
+        _ => None,
     };
     let event = Event {
         event_version: "1.11",
@@ -175,8 +183,8 @@ struct Event<'a> {
     error_code: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error_message: Option<&'a str>,
-    request_parameters: &'a Value,
-    response_elements: Value,
+    request_parameters: Option<&'a RawValue>,
+    response_elements: Parameters,
     #[serde(rename = "requestID")]
     request_id: &'a str,
     #[serde(rename = "eventID")]
@@ -305,35 +313,154 @@ fn read_only(operation: Operation) -> bool {
         )
 }
 
-/// Drops secret members and renames the rest to lowerCamel, recursively.
-fn loggable(value: Value) -> Value {
-    match value {
-        Value::Object(members) => Value::Object(
-            members
-                .into_iter()
-                .filter(|(name, _)| !NEVER_LOGGED.contains(&name.as_str()))
-                .map(|(name, value)| {
-                    let value = if FREE_FORM_MAPS.contains(&name.as_str()) {
-                        value
-                    } else {
-                        loggable(value)
-                    };
-                    (lower_camel(&name), value)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(loggable).collect()),
-        other => other,
+/// `json` (a request or response as `to_json` wrote it) without its secret members, the rest
+/// renamed to lowerCamel at every depth except inside free-form maps. The JSON text is
+/// filtered as it is copied — no tree is built, as this runs once per request.
+fn loggable(json: &[u8]) -> Parameters {
+    let mut out = Vec::with_capacity(json.len());
+    copy_loggable(json, skip_space(json, 0), &mut out)?;
+    // The copy is made of whole tokens of valid JSON; checking costs one parse without
+    // allocations and makes sure a surprise never yields a broken event.
+    let text = String::from_utf8(out).ok()?;
+    RawValue::from_string(text)
+        .ok()
+        .filter(|raw| raw.get() != "null")
+}
+
+/// Copies the value at `at` with the logging rules; returns where it ends.
+fn copy_loggable(json: &[u8], at: usize, out: &mut Vec<u8>) -> Option<usize> {
+    match json.get(at)? {
+        b'{' => {
+            out.push(b'{');
+            let mut at = skip_space(json, at + 1);
+            let mut first = true;
+            loop {
+                match json.get(at)? {
+                    b'}' => {
+                        out.push(b'}');
+                        return Some(at + 1);
+                    }
+                    b',' => at = skip_space(json, at + 1),
+                    b'"' => {
+                        let name_end = skip_string(json, at)?;
+                        let name = std::str::from_utf8(json.get(at + 1..name_end - 1)?).ok()?;
+                        let colon = skip_space(json, name_end);
+                        (json.get(colon)? == &b':').then_some(())?;
+                        let value_at = skip_space(json, colon + 1);
+                        let value_end = skip_value(json, value_at)?;
+                        if !NEVER_LOGGED.contains(&name) {
+                            if !first {
+                                out.push(b',');
+                            }
+                            first = false;
+                            out.push(b'"');
+                            write_lower_camel(name, out);
+                            out.extend_from_slice(b"\":");
+                            if FREE_FORM_MAPS.contains(&name) {
+                                out.extend_from_slice(&json[value_at..value_end]);
+                            } else {
+                                copy_loggable(json, value_at, out)?;
+                            }
+                        }
+                        at = skip_space(json, value_end);
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        b'[' => {
+            out.push(b'[');
+            let mut at = skip_space(json, at + 1);
+            let mut first = true;
+            loop {
+                match json.get(at)? {
+                    b']' => {
+                        out.push(b']');
+                        return Some(at + 1);
+                    }
+                    b',' => at = skip_space(json, at + 1),
+                    _ => {
+                        if !first {
+                            out.push(b',');
+                        }
+                        first = false;
+                        at = skip_space(json, copy_loggable(json, at, out)?);
+                    }
+                }
+            }
+        }
+        _ => {
+            let end = skip_value(json, at)?;
+            out.extend_from_slice(&json[at..end]);
+            Some(end)
+        }
     }
+}
+
+/// Where the JSON value starting at `at` ends (strings, containers and scalars alike).
+fn skip_value(json: &[u8], at: usize) -> Option<usize> {
+    match json.get(at)? {
+        b'"' => skip_string(json, at),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = at;
+            loop {
+                match json.get(i)? {
+                    b'"' => {
+                        i = skip_string(json, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => {
+            // A number, `true`, `false` or `null`.
+            let mut i = at;
+            while json.get(i).is_some_and(|b| {
+                !matches!(b, b',' | b':' | b'}' | b']') && !b.is_ascii_whitespace()
+            }) {
+                i += 1;
+            }
+            (i > at).then_some(i)
+        }
+    }
+}
+
+/// Where the string whose opening quote is at `at` ends (after its closing quote).
+fn skip_string(json: &[u8], at: usize) -> Option<usize> {
+    let mut i = at + 1;
+    loop {
+        match json.get(i)? {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+}
+
+fn skip_space(json: &[u8], mut at: usize) -> usize {
+    while json.get(at).is_some_and(u8::is_ascii_whitespace) {
+        at += 1;
+    }
+    at
 }
 
 /// `KeyId` → `keyId`, `AWSAccountId` → `aWSAccountId` (CloudTrail lower-cases only the first
 /// letter).
-fn lower_camel(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
-        None => String::new(),
+fn write_lower_camel(name: &str, out: &mut Vec<u8>) {
+    let mut bytes = name.bytes();
+    if let Some(first) = bytes.next() {
+        out.push(first.to_ascii_lowercase());
+        out.extend(bytes);
     }
 }
 
@@ -390,11 +517,69 @@ mod tests {
             br#"{"KeyId":"alias/app","Plaintext":"Y2FuYXJ5LXBsYWludGV4dA==","EncryptionContext":{"Tenant":"a"},"GrantTokens":["t"]}"#,
         )
         .unwrap();
-        let parameters = request_parameters(&request);
         assert_eq!(
-            parameters,
+            value(request_parameters(&request)),
             json!({"keyId": "alias/app", "encryptionContext": {"Tenant": "a"}})
         );
+    }
+
+    fn value(parameters: Parameters) -> Value {
+        parameters.map_or(Value::Null, |raw| serde_json::from_str(raw.get()).unwrap())
+    }
+
+    /// The filter on the JSON text against the obvious tree walk it replaces.
+    fn by_tree(value: Value) -> Value {
+        match value {
+            Value::Object(members) => Value::Object(
+                members
+                    .into_iter()
+                    .filter(|(name, _)| !NEVER_LOGGED.contains(&name.as_str()))
+                    .map(|(name, value)| {
+                        let value = if FREE_FORM_MAPS.contains(&name.as_str()) {
+                            value
+                        } else {
+                            by_tree(value)
+                        };
+                        let mut renamed = Vec::new();
+                        write_lower_camel(&name, &mut renamed);
+                        (String::from_utf8(renamed).unwrap(), value)
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.into_iter().map(by_tree).collect()),
+            other => other,
+        }
+    }
+
+    #[test]
+    fn the_text_filter_agrees_with_a_tree_walk() {
+        let documents = [
+            r#"{"KeyId":"k","Plaintext":"AAAA","EncryptionContext":{"Plaintext":"kept","a\"b":"c\\"},"GrantTokens":["t1","t2"]}"#,
+            r#"{"Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[]}","Tags":[{"TagKey":"k","TagValue":"v"},{"TagKey":"x","TagValue":""}],"BypassPolicyLockoutSafetyCheck":false,"MultiRegion":true}"#,
+            r#"{"Constraints":{"EncryptionContextSubset":{"A":"1"},"EncryptionContextEquals":null},"Operations":["Encrypt","Decrypt"],"Retiring":null,"Limit":100,"Ratio":-1.5e3}"#,
+            r#" { "Nested" : [ [ {"Mac":"x","Name":"y"} ] , [] , {} ] , "Empty":"" } "#,
+            r#"{"Signature":"c2ln","Message":"bWVzc2FnZQ==","MessageType":"RAW","SigningAlgorithm":"ECDSA_SHA_256"}"#,
+            r#"{}"#,
+        ];
+        for document in documents {
+            let expected = by_tree(serde_json::from_str(document).unwrap());
+            assert_eq!(value(loggable(document.as_bytes())), expected, "{document}");
+        }
+    }
+
+    #[test]
+    fn text_that_is_not_json_logs_nothing() {
+        for broken in [
+            &b""[..],
+            b"{",
+            b"{\"a\":",
+            b"{\"a\" 1}",
+            b"[1,",
+            b"\"open",
+            b"}",
+        ] {
+            assert_eq!(value(loggable(broken)), Value::Null);
+        }
     }
 
     #[test]
@@ -405,7 +590,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            request_parameters(&request),
+            value(request_parameters(&request)),
             json!({"description": "d", "tags": [{"tagKey": "k", "tagValue": "v"}]})
         );
     }

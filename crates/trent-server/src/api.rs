@@ -306,7 +306,7 @@ fn handle(
         quotas.take(caller.account())?;
     }
     if let Some(name) = target.strip_prefix(admin::TARGET_PREFIX) {
-        entry.parameters = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
+        entry.parameters = serde_json::from_slice(body).ok();
         return admin::handle(state, caller, name, body).map(Reply::Document);
     }
     Err(KmsError::bare(ErrorCode::UnknownOperationException))
@@ -326,7 +326,7 @@ async fn sts_api(
     let mut entry = Entry::new("sts.amazonaws.com", action.clone().unwrap_or_default());
     let result = match &body {
         Ok(body) => {
-            entry.parameters = sts::loggable_parameters(body);
+            entry.parameters = trent_core::audit::parameters_of(&sts::loggable_parameters(body));
             tokio::task::block_in_place(|| {
                 let caller = auth::authenticate(state, ids, "sts", method, uri, headers, body)?;
                 let caller = &*entry.caller.insert(caller);

@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::http::HeaderMap;
-use serde_json::Value;
 use trent_audit::{Journal, JournalOptions};
 use trent_core::Caller;
 use trent_core::audit::{self, RequestContext};
@@ -157,7 +156,7 @@ pub struct Entry {
     pub source: &'static str,
     pub event_name: String,
     /// `requestParameters`, without secrets.
-    pub parameters: Value,
+    pub parameters: audit::Parameters,
 }
 
 impl Entry {
@@ -167,7 +166,7 @@ impl Entry {
             operation: None,
             source,
             event_name: event_name.into(),
-            parameters: Value::Null,
+            parameters: None,
         }
     }
 }
@@ -214,7 +213,7 @@ pub fn event_bytes(
         entry.operation,
         entry.source,
         &entry.event_name,
-        &entry.parameters,
+        entry.parameters.as_deref(),
         outcome,
     )
 }
