@@ -31,6 +31,7 @@ mod format;
 mod journal;
 mod keys;
 mod prepare;
+mod prune;
 mod query;
 mod segments;
 mod verify;
@@ -43,6 +44,7 @@ pub use journal::{Journal, JournalOptions};
 pub use keys::{
     AuditPublicKey, AuditSigner, PUBLIC_KEYS_FILE, SignatureAlgorithm, generate_signing_key,
 };
+pub use prune::{PruneReport, prune};
 pub use query::{Follower, QueryFilter, query, tail};
 pub use verify::{Problem, VerifyReport, verify};
 

@@ -71,6 +71,9 @@ pub struct VerifyReport {
     pub torn_tail_bytes: u64,
     /// The trail ends with a valid closing digest.
     pub closed: bool,
+    /// Segments before the first one present: removed by [`crate::prune`] — or by anyone;
+    /// only an expected starting point kept elsewhere tells the two apart.
+    pub pruned_segments: u64,
     /// No keys were pinned: signatures were checked against `audit-public-keys.pem` in the
     /// directory itself, which proves consistency but not origin.
     pub keys_from_directory: bool,
@@ -78,8 +81,14 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
-    /// No problem found and every record is covered by a valid digest.
+    /// No problem found, every record is covered by a valid digest and the trail starts at
+    /// its first segment.
     pub fn is_ok(&self) -> bool {
+        self.is_ok_from_where_it_starts() && self.pruned_segments == 0
+    }
+
+    /// As [`is_ok`](Self::is_ok), but a pruned start is accepted.
+    pub fn is_ok_from_where_it_starts(&self) -> bool {
         self.problems.is_empty() && self.unsigned_tail_records == 0 && self.torn_tail_bytes == 0
     }
 
@@ -112,6 +121,13 @@ impl fmt::Display for VerifyReport {
                 ", not closed"
             }
         )?;
+        if self.pruned_segments > 0 {
+            writeln!(
+                f,
+                "  pruned start: {} segment(s) before the first one present are gone",
+                self.pruned_segments
+            )?;
+        }
         if self.unsigned_tail_records > 0 {
             writeln!(
                 f,
@@ -262,7 +278,10 @@ impl Verifier<'_> {
         self.report.segments += 1;
         let expected = self.last_segment.map_or(1, |n| n + 1);
         let mut missing_before = false;
-        if number != expected {
+        if self.last_segment.is_none() && number > 1 {
+            missing_before = true;
+            self.report.pruned_segments = number - 1;
+        } else if number != expected {
             missing_before = true;
             let what = if number == expected + 1 {
                 format!("segment {expected} is missing before this one")
@@ -354,7 +373,7 @@ impl Verifier<'_> {
                         if segment == 1 {
                             self.expected_prev = Some(LineHash::genesis(&header.journal));
                         } else {
-                            // The start of the trail is missing (already reported); trust this.
+                            // The start of the trail was pruned (reported); trust this.
                             self.expected_prev = Some(header.prev);
                             self.next_seq = header.first_seq;
                             self.digest_first_seq = header.first_seq;

@@ -79,6 +79,19 @@ enum AuditCommand {
         /// Accept records after the last signed digest (a running server's newest records).
         #[arg(long)]
         allow_unsigned_tail: bool,
+        /// Accept a trail whose oldest segments are gone (after `trent audit prune`).
+        #[arg(long)]
+        allow_pruned_start: bool,
+    },
+    /// Remove the oldest segments, sealed more than the given number of days ago (never the
+    /// newest segment; safe while the server runs). What remains verifies with
+    /// `verify --allow-pruned-start`.
+    Prune {
+        #[command(flatten)]
+        location: AuditLocation,
+        /// Keep segments sealed within this many days.
+        #[arg(long)]
+        older_than_days: u64,
     },
     /// Print the newest events as JSON lines (oldest first).
     Tail {
@@ -453,6 +466,7 @@ fn run_audit(command: AuditCommand) -> anyhow::Result<()> {
             location,
             public_keys,
             allow_unsigned_tail,
+            allow_pruned_start,
         } => {
             let keys = public_keys
                 .iter()
@@ -462,11 +476,10 @@ fn run_audit(command: AuditCommand) -> anyhow::Result<()> {
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let report = trent_audit::verify(&location.dir(), &keys)?;
             println!("{report}");
-            let good = if allow_unsigned_tail {
-                report.is_consistent()
-            } else {
-                report.is_ok()
-            };
+            let good = report.is_consistent()
+                && (allow_unsigned_tail
+                    || report.unsigned_tail_records + report.torn_tail_bytes == 0)
+                && (allow_pruned_start || report.pruned_segments == 0);
             if !good {
                 anyhow::bail!(
                     "the audit trail in {} did not verify",
@@ -500,6 +513,24 @@ fn run_audit(command: AuditCommand) -> anyhow::Result<()> {
             &location.dir(),
             &filter.to_query(limit)?,
         )?),
+        AuditCommand::Prune {
+            location,
+            older_than_days,
+        } => {
+            let age = std::time::Duration::from_secs(older_than_days.saturating_mul(86_400));
+            let cut_off = std::time::SystemTime::now()
+                .checked_sub(age)
+                .unwrap_or(std::time::UNIX_EPOCH);
+            let report = trent_audit::prune(&location.dir(), cut_off)?;
+            for path in &report.removed {
+                println!("removed {}", path.display());
+            }
+            match report.first_kept {
+                Some(first) => println!("the trail now starts at segment {first}"),
+                None => println!("the trail has no segments"),
+            }
+            Ok(())
+        }
     }
 }
 

@@ -475,6 +475,51 @@ async fn a_body_beyond_the_limit_is_refused_and_recorded() {
     assert_eq!(refused[0]["errorCode"], "RequestEntityTooLargeException");
 }
 
+#[test]
+fn old_segments_can_be_pruned_and_the_rest_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().unwrap();
+    // Every run seals its segment at shutdown and the next starts another.
+    for _ in 0..2 {
+        let server = Server::with_data_dir(dir.path());
+        assert_eq!(raw_get(&server.endpoint, "/healthz").0, 200);
+        server.terminate();
+    }
+    let kept = trent_ok(&[
+        "audit",
+        "prune",
+        "--data-dir",
+        data_dir,
+        "--older-than-days",
+        "1",
+    ]);
+    assert!(!kept.contains("removed"), "{kept}");
+    let pruned = trent_ok(&[
+        "audit",
+        "prune",
+        "--data-dir",
+        data_dir,
+        "--older-than-days",
+        "0",
+    ]);
+    assert!(pruned.contains("removed"), "{pruned}");
+    assert!(
+        pruned.contains("the trail now starts at segment 2"),
+        "{pruned}"
+    );
+
+    let (ok, out, _) = trent(&["audit", "verify", "--data-dir", data_dir], &[]);
+    assert!(!ok, "a pruned start passed without being allowed: {out}");
+    assert!(out.contains("pruned start"), "{out}");
+    trent_ok(&[
+        "audit",
+        "verify",
+        "--data-dir",
+        data_dir,
+        "--allow-pruned-start",
+    ]);
+}
+
 fn http(
     endpoint: &str,
     method: &str,

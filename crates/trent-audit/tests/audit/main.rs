@@ -4,6 +4,7 @@ mod append;
 mod common;
 mod fail_closed;
 mod prepare;
+mod prune;
 mod query;
 mod recovery;
 mod tamper;
