@@ -103,6 +103,16 @@ impl Preparer {
         }
     }
 
+    /// Gives back the space of a ready file (a write failed: the disk may be full, and the
+    /// trail needs the space more than the next segment needs its zeros).
+    pub(crate) fn discard(&self) {
+        let mut state = lock(&self.shared.state);
+        if let Stage::Ready(_) = state.stage {
+            state.stage = Stage::Idle;
+            let _ = fs::remove_file(self.shared.dir.join(PREPARED_FILE));
+        }
+    }
+
     /// The filled file, if one is ready, and its path. The caller renames it away before the
     /// next [`request`](Self::request).
     pub(crate) fn take(&self) -> Option<(File, PathBuf)> {

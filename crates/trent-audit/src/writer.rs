@@ -524,6 +524,9 @@ impl WriterState {
             }
             Err(err) => {
                 self.damaged = true;
+                if let Some(preparer) = &self.preparer {
+                    preparer.discard();
+                }
                 // Best effort now; retried before the next write.
                 let _ = self.repair();
                 Err(err)

@@ -153,3 +153,31 @@ fn journals_that_do_not_prepare_never_pad() {
     assert!(segment_files(dir.path()).len() >= 3);
     assert!(verify(dir.path(), &[]).unwrap().is_ok());
 }
+
+#[test]
+fn a_failed_write_gives_back_the_space_of_the_prepared_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = key();
+    let (journal, count, _) = padded_live_trail(dir.path(), &key);
+    let prepared = dir.path().join(PREPARED_FILE);
+    // Half-fill the live segment so the next one is prepared, and wait until it is.
+    let mut next = count;
+    let started = std::time::Instant::now();
+    while !prepared.exists() || fs::metadata(&prepared).unwrap().len() < SEGMENT_BYTES {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "nothing was prepared"
+        );
+        journal.append_blocking(event(next)).unwrap();
+        next += 1;
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+
+    journal.inject_fault(trent_audit::Fault::FailNextWrite);
+    assert!(journal.append_blocking(event(next)).is_err());
+    assert!(!prepared.exists(), "the prepared file still takes space");
+    journal.append_blocking(event(next)).unwrap();
+    journal.close().unwrap();
+    assert!(verify(dir.path(), &[]).unwrap().is_ok());
+}
