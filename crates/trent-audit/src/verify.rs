@@ -63,6 +63,8 @@ pub struct VerifyReport {
     pub records: u64,
     /// Digests whose signature verified with a trusted key and that match the chain.
     pub digests: u64,
+    /// The sequence numbers of the first and last record present (0 when there are none).
+    pub first_seq: u64,
     pub last_seq: u64,
     /// Records after the last valid digest: written but not (yet) signed. A running journal has
     /// some; a truncated trail or a removed final digest shows up here.
@@ -110,9 +112,10 @@ impl fmt::Display for VerifyReport {
         writeln!(f, "audit trail {}: {verdict}", self.dir.display())?;
         writeln!(
             f,
-            "  {} segment(s), {} record(s), last seq {}, {} valid signed digest(s){}",
+            "  {} segment(s), {} record(s), seq {}..={}, {} valid signed digest(s){}",
             self.segments,
             self.records,
+            self.first_seq,
             self.last_seq,
             self.digests,
             if self.closed {
@@ -440,6 +443,9 @@ impl Verifier<'_> {
                     }
                 }
                 self.report.records += 1;
+                if self.report.records == 1 {
+                    self.report.first_seq = seq;
+                }
                 self.report.last_seq = seq;
                 // Resynchronise on the highest seq seen, so that a record moved backwards is
                 // one problem and not a cascade.

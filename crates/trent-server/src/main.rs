@@ -82,6 +82,14 @@ enum AuditCommand {
         /// Accept a trail whose oldest segments are gone (after `trent audit prune`).
         #[arg(long)]
         allow_pruned_start: bool,
+        /// Fail unless the trail still holds the record with this sequence number or an
+        /// earlier one (a starting point kept elsewhere: pruned no further than expected).
+        #[arg(long)]
+        expect_first_seq: Option<u64>,
+        /// Fail unless the trail reaches at least this sequence number (a point kept
+        /// elsewhere, e.g. from an earlier verify: nothing was cut from its end since).
+        #[arg(long)]
+        expect_last_seq: Option<u64>,
     },
     /// Remove the oldest segments, sealed more than the given number of days ago (never the
     /// newest segment; safe while the server runs). What remains verifies with
@@ -467,6 +475,8 @@ fn run_audit(command: AuditCommand) -> anyhow::Result<()> {
             public_keys,
             allow_unsigned_tail,
             allow_pruned_start,
+            expect_first_seq,
+            expect_last_seq,
         } => {
             let keys = public_keys
                 .iter()
@@ -476,10 +486,28 @@ fn run_audit(command: AuditCommand) -> anyhow::Result<()> {
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let report = trent_audit::verify(&location.dir(), &keys)?;
             println!("{report}");
-            let good = report.is_consistent()
+            let mut good = report.is_consistent()
                 && (allow_unsigned_tail
                     || report.unsigned_tail_records + report.torn_tail_bytes == 0)
                 && (allow_pruned_start || report.pruned_segments == 0);
+            if let Some(expected) = expect_first_seq
+                && (report.records == 0 || report.first_seq > expected)
+            {
+                println!(
+                    "  expected the trail to hold seq {expected}; it starts at seq {}",
+                    report.first_seq
+                );
+                good = false;
+            }
+            if let Some(expected) = expect_last_seq
+                && report.last_seq < expected
+            {
+                println!(
+                    "  expected the trail to reach seq {expected}; it ends at seq {}",
+                    report.last_seq
+                );
+                good = false;
+            }
             if !good {
                 anyhow::bail!(
                     "the audit trail in {} did not verify",

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_kms::operation::RequestId;
 use aws_sdk_kms::primitives::Blob;
 use base64::Engine as _;
-use common::{Server, raw_get, read_credentials, trent};
+use common::{Server, raw_get, raw_post, read_credentials, trent};
 use serde_json::Value;
 
 /// An SDK client that never retries, so every request id the test sees was sent exactly once.
@@ -479,10 +479,15 @@ async fn a_body_beyond_the_limit_is_refused_and_recorded() {
 fn old_segments_can_be_pruned_and_the_rest_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().to_str().unwrap();
-    // Every run seals its segment at shutdown and the next starts another.
+    // Every run seals its segment at shutdown and the next starts another; each records one
+    // unauthenticated call (seq 1, then seq 2).
     for _ in 0..2 {
         let server = Server::with_data_dir(dir.path());
-        assert_eq!(raw_get(&server.endpoint, "/healthz").0, 200);
+        let headers = [
+            ("content-type", "application/x-amz-json-1.1"),
+            ("x-amz-target", "TrentService.ListKeys"),
+        ];
+        assert_eq!(raw_post(&server.endpoint, "/", &headers, b"{}").0, 400);
         server.terminate();
     }
     let kept = trent_ok(&[
@@ -518,6 +523,29 @@ fn old_segments_can_be_pruned_and_the_rest_verifies() {
         data_dir,
         "--allow-pruned-start",
     ]);
+
+    // Points kept elsewhere: the trail must still start at or before, and reach, them.
+    let verify_expecting = |first: &str, last: &str| {
+        trent(
+            &[
+                "audit",
+                "verify",
+                "--data-dir",
+                data_dir,
+                "--allow-pruned-start",
+                "--expect-first-seq",
+                first,
+                "--expect-last-seq",
+                last,
+            ],
+            &[],
+        )
+    };
+    assert!(verify_expecting("2", "2").0);
+    let (ok, out, _) = verify_expecting("1", "2");
+    assert!(!ok && out.contains("it starts at seq 2"), "{out}");
+    let (ok, out, _) = verify_expecting("2", "3");
+    assert!(!ok && out.contains("it ends at seq 2"), "{out}");
 }
 
 fn http(
