@@ -116,8 +116,10 @@ fn read(path: &Path, offset: u64, past_content: bool) -> Result<SegmentBytes, Au
     }
     let mut bytes = Vec::new();
     let mut chunk = vec![0; CHUNK];
-    let mut file_len = 0u64;
-    let mut written = None;
+    let mut file_len = 0;
+    let mut content_ended = false;
+    // The end of the last byte after the content that is not padding.
+    let mut written = 0;
     loop {
         let read = match file.read(&mut chunk) {
             Ok(0) => break,
@@ -126,29 +128,27 @@ fn read(path: &Path, offset: u64, past_content: bool) -> Result<SegmentBytes, Au
             Err(err) => return Err(failed(err)),
         };
         let chunk = &chunk[..read];
-        let chunk_start = file_len;
+        let chunk_start = file_len as usize;
         file_len += read as u64;
-        match written {
-            None => match chunk.iter().position(|&b| b == 0) {
-                None => bytes.extend_from_slice(chunk),
+        let mut rest = 0;
+        if !content_ended {
+            match chunk.iter().position(|&b| b == 0) {
+                None => {
+                    bytes.extend_from_slice(chunk);
+                    continue;
+                }
                 Some(nul) => {
                     bytes.extend_from_slice(&chunk[..nul]);
-                    written = Some(bytes.len());
+                    content_ended = true;
                     if !past_content {
                         break;
                     }
-                    if let Some(last) = chunk.iter().rposition(|&b| b != 0)
-                        && last > nul
-                    {
-                        written = Some(chunk_start as usize + last + 1);
-                    }
-                }
-            },
-            Some(_) => {
-                if let Some(last) = chunk.iter().rposition(|&b| b != 0) {
-                    written = Some(chunk_start as usize + last + 1);
+                    rest = nul;
                 }
             }
+        }
+        if let Some(last) = chunk[rest..].iter().rposition(|&b| b != 0) {
+            written = chunk_start + rest + last + 1;
         }
     }
     let complete = bytes
@@ -156,7 +156,7 @@ fn read(path: &Path, offset: u64, past_content: bool) -> Result<SegmentBytes, Au
         .rposition(|&b| b == b'\n')
         .map_or(0, |at| at + 1);
     Ok(SegmentBytes {
-        written: written.unwrap_or(bytes.len()),
+        written: written.max(bytes.len()),
         bytes,
         complete,
         file_len,
