@@ -77,58 +77,57 @@ fn a_padded_live_segment_reads_like_any_other_and_is_trimmed_when_sealed() {
     assert!(!dir.path().join(PREPARED_FILE).exists());
 }
 
-#[test]
-fn recovery_trims_the_padding_a_crash_left() {
-    let dir = tempfile::tempdir().unwrap();
-    let key = key();
-    let (journal, count, _) = padded_live_trail(dir.path(), &key);
-    // A copy taken while the journal runs is what a crash leaves.
-    let crashed = copy_dir(dir.path());
-    journal.close().unwrap();
-
-    let before = verify(crashed.path(), &[]).unwrap();
-    assert!(before.is_consistent(), "{before}");
-    assert_eq!(before.torn_tail_bytes, 0, "padding is not a torn line");
-
-    let journal = open(crashed.path(), &key, padded_options());
-    assert_eq!(journal.append_blocking(event(count)).unwrap(), count + 1);
-    journal.close().unwrap();
-    let after = verify(crashed.path(), &[]).unwrap();
-    assert!(after.is_ok(), "{after}");
-    assert_eq!(after.records, count + 1);
-    for file in segment_files(crashed.path()) {
-        assert!(!contains_nul(&file), "{} keeps padding", file.display());
-    }
-    assert!(!crashed.path().join(PREPARED_FILE).exists());
-}
-
-#[test]
-fn lines_after_a_hole_in_the_padding_are_torn_not_records() {
+/// A copy of a padded live trail taken while its journal ran — what a crash leaves — with its
+/// key, record count and live segment.
+fn crashed_padded_trail() -> (tempfile::TempDir, Vec<u8>, u64, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let key = key();
     let (journal, count, live) = padded_live_trail(dir.path(), &key);
     let crashed = copy_dir(dir.path());
     journal.close().unwrap();
+    let live = crashed.path().join(live.file_name().unwrap());
+    (crashed, key, count, live)
+}
 
+/// Opens a crashed trail, appends one record after its `count` and checks the result: it
+/// verifies, holds every record, and keeps no padding or prepared file.
+fn recover_and_append(dir: &Path, key: &[u8], count: u64) {
+    let journal = open(dir, key, padded_options());
+    assert_eq!(journal.append_blocking(event(count)).unwrap(), count + 1);
+    journal.close().unwrap();
+    let after = verify(dir, &[]).unwrap();
+    assert!(after.is_ok(), "{after}");
+    assert_eq!(after.records, count + 1);
+    for file in segment_files(dir) {
+        assert!(!contains_nul(&file), "{} keeps padding", file.display());
+    }
+    assert!(!dir.join(PREPARED_FILE).exists());
+}
+
+#[test]
+fn recovery_trims_the_padding_a_crash_left() {
+    let (crashed, key, count, _) = crashed_padded_trail();
+    let before = verify(crashed.path(), &[]).unwrap();
+    assert!(before.is_consistent(), "{before}");
+    assert_eq!(before.torn_tail_bytes, 0, "padding is not a torn line");
+    recover_and_append(crashed.path(), &key, count);
+}
+
+#[test]
+fn lines_after_a_hole_in_the_padding_are_torn_not_records() {
+    let (crashed, key, count, live) = crashed_padded_trail();
     // A page of an unsynced batch that reached the disk while the one before it did not.
-    let copy = crashed.path().join(live.file_name().unwrap());
-    let mut bytes = fs::read(&copy).unwrap();
+    let mut bytes = fs::read(&live).unwrap();
     let content_end = bytes.iter().position(|&b| b == 0).unwrap();
     let later = format!("{}\n", String::from_utf8(event(count + 1)).unwrap());
     bytes[content_end + 4096..content_end + 4096 + later.len()].copy_from_slice(later.as_bytes());
-    fs::write(&copy, &bytes).unwrap();
+    fs::write(&live, &bytes).unwrap();
 
     let before = verify(crashed.path(), &[]).unwrap();
     assert!(before.is_consistent(), "{before}");
     assert_eq!(before.records, count);
     assert_eq!(before.torn_tail_bytes, 4096 + later.len() as u64);
-
-    let journal = open(crashed.path(), &key, padded_options());
-    assert_eq!(journal.append_blocking(event(count)).unwrap(), count + 1);
-    journal.close().unwrap();
-    let after = verify(crashed.path(), &[]).unwrap();
-    assert!(after.is_ok(), "{after}");
-    assert_eq!(after.records, count + 1);
+    recover_and_append(crashed.path(), &key, count);
 }
 
 #[test]
