@@ -107,6 +107,11 @@ pub struct ServeArgs {
     /// filesystems (btrfs, ZFS), where it only adds writes.
     #[arg(long, env = "TRENT_AUDIT_PREPARE_SEGMENTS", default_value_t = true, action = clap::ArgAction::Set)]
     audit_prepare_segments: bool,
+    /// Remove audit segments sealed more than this many days ago (checked hourly, and at
+    /// start); fractions allowed. 0 keeps the whole trail. The same as running
+    /// `trent audit prune --older-than-days N` from cron.
+    #[arg(long, env = "TRENT_AUDIT_RETAIN_DAYS", default_value_t = 0.0)]
+    audit_retain_days: f64,
     /// Log format on stderr.
     #[arg(long, env = "TRENT_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -184,6 +189,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         state.kms.clone(),
         Duration::from_secs(interval),
     ));
+    if let Some(journal) = &state.audit
+        && args.audit_retain_days > 0.0
+    {
+        let retain = Duration::try_from_secs_f64(args.audit_retain_days * 86_400.0)
+            .context("--audit-retain-days is out of range")?;
+        tokio::spawn(prune_audit_trail(
+            journal.dir().to_path_buf(),
+            retain,
+            retain.min(Duration::from_secs(3600)),
+        ));
+    }
 
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -300,6 +316,27 @@ async fn background_work(kms: Arc<Kms>, every: Duration) {
             Ok(Ok(_)) => {}
             Ok(Err(err)) => tracing::error!(error = %err, "background work failed"),
             Err(err) => tracing::error!(error = %err, "background work panicked"),
+        }
+    }
+}
+
+/// Retention of the audit trail: every `every`, the segments sealed more than `retain` ago go.
+async fn prune_audit_trail(dir: std::path::PathBuf, retain: Duration, every: Duration) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let dir = dir.clone();
+        let prune = move || {
+            let cut_off = std::time::SystemTime::now()
+                .checked_sub(retain)
+                .unwrap_or(std::time::UNIX_EPOCH);
+            trent_audit::prune(&dir, cut_off)
+        };
+        match tokio::task::spawn_blocking(prune).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => tracing::error!(error = %err, "pruning the audit trail failed"),
+            Err(err) => tracing::error!(error = %err, "pruning the audit trail panicked"),
         }
     }
 }

@@ -548,6 +548,56 @@ fn old_segments_can_be_pruned_and_the_rest_verifies() {
     assert!(!ok && out.contains("it ends at seq 2"), "{out}");
 }
 
+#[test]
+fn the_server_prunes_segments_past_its_retention() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().unwrap();
+    for _ in 0..2 {
+        Server::with_data_dir(dir.path()).terminate();
+    }
+    let segments = |dir: &Path| {
+        std::fs::read_dir(dir.join("audit"))
+            .unwrap()
+            .filter(|entry| {
+                let name = entry.as_ref().unwrap().file_name();
+                name.to_str().unwrap().ends_with(".jsonl")
+            })
+            .count()
+    };
+    assert_eq!(segments(dir.path()), 2);
+    std::thread::sleep(Duration::from_secs(2));
+    // 0.00001 days is 0.864 s: both sealed segments are older, the new one is not.
+    let server = Server::start(
+        &[
+            "serve",
+            "--data-dir",
+            data_dir,
+            "--listen",
+            "127.0.0.1:0",
+            "--audit-retain-days",
+            "0.00001",
+        ],
+        None,
+    );
+    let started = Instant::now();
+    while segments(dir.path()) > 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "nothing was pruned"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.terminate();
+    assert_eq!(segments(dir.path()), 1);
+    trent_ok(&[
+        "audit",
+        "verify",
+        "--data-dir",
+        data_dir,
+        "--allow-pruned-start",
+    ]);
+}
+
 fn http(
     endpoint: &str,
     method: &str,
