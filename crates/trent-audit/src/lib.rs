@@ -44,7 +44,7 @@ pub use journal::{Journal, JournalOptions};
 pub use keys::{
     AuditPublicKey, AuditSigner, PUBLIC_KEYS_FILE, SignatureAlgorithm, generate_signing_key,
 };
-pub use prune::{PruneReport, prune};
+pub use prune::{PruneReport, prune, prune_older_than};
 pub use query::{Follower, QueryFilter, query, tail};
 pub use verify::{Problem, VerifyReport, verify};
 

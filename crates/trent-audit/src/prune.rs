@@ -10,7 +10,7 @@
 //! starting point kept elsewhere tells pruning from someone deleting the oldest files.
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::clock;
 use crate::digest::DigestReason;
@@ -62,6 +62,14 @@ pub fn prune(dir: &Path, sealed_before: SystemTime) -> Result<PruneReport, Audit
     Ok(report)
 }
 
+/// [`prune`] with the cut-off `age` before now.
+pub fn prune_older_than(dir: &Path, age: Duration) -> Result<PruneReport, AuditError> {
+    let cut_off = SystemTime::now()
+        .checked_sub(age)
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    prune(dir, cut_off)
+}
+
 /// When the segment was sealed, if its last line is a digest that ends segments.
 fn sealed_at(path: &Path) -> Result<Option<SystemTime>, AuditError> {
     let data = segments::read_segment(path)?;
@@ -74,7 +82,6 @@ fn sealed_at(path: &Path) -> Result<Option<SystemTime>, AuditError> {
     if !DigestReason::parse(&body.reason).is_some_and(DigestReason::ends_segment) {
         return Ok(None);
     }
-    Ok(clock::parse_millis(&body.sealed_at).map(|millis| {
-        SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(millis.max(0).unsigned_abs())
-    }))
+    Ok(clock::parse_millis(&body.sealed_at)
+        .map(|millis| SystemTime::UNIX_EPOCH + Duration::from_millis(millis.max(0).unsigned_abs())))
 }

@@ -546,10 +546,7 @@ fn run_audit(command: AuditCommand) -> anyhow::Result<()> {
             older_than_days,
         } => {
             let age = std::time::Duration::from_secs(older_than_days.saturating_mul(86_400));
-            let cut_off = std::time::SystemTime::now()
-                .checked_sub(age)
-                .unwrap_or(std::time::UNIX_EPOCH);
-            let report = trent_audit::prune(&location.dir(), cut_off)?;
+            let report = trent_audit::prune_older_than(&location.dir(), age)?;
             for path in &report.removed {
                 println!("removed {}", path.display());
             }

@@ -327,12 +327,7 @@ async fn prune_audit_trail(dir: std::path::PathBuf, retain: Duration, every: Dur
     loop {
         ticker.tick().await;
         let dir = dir.clone();
-        let prune = move || {
-            let cut_off = std::time::SystemTime::now()
-                .checked_sub(retain)
-                .unwrap_or(std::time::UNIX_EPOCH);
-            trent_audit::prune(&dir, cut_off)
-        };
+        let prune = move || trent_audit::prune_older_than(&dir, retain);
         match tokio::task::spawn_blocking(prune).await {
             Ok(Ok(_)) => {}
             Ok(Err(err)) => tracing::error!(error = %err, "pruning the audit trail failed"),
