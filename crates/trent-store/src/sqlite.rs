@@ -49,6 +49,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Read connections of a file store.
 const READERS: usize = 4;
 
+/// Records per query of [`Store::scan`].
+const SCAN_PAGE: usize = 1000;
+
 /// How often the background thread checkpoints the write-ahead log.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 /// A log this long (in pages) is restarted even if that pauses writers briefly; under a steady
@@ -312,14 +315,42 @@ impl Store for SqliteStore {
         collect(&mut stmt, &params, "list")
     }
 
+    /// Reads [`SCAN_PAGE`] records at a time, taking a connection for each page: an in-memory
+    /// store has one connection for reads and writes, and a background scan of every key
+    /// holding it made all commits wait (100+ ms stalls of CreateKey with 60k keys).
     fn scan(&self, kind: &str) -> Result<Vec<Record>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM records WHERE kind = ?1 ORDER BY account, region, id"
-            ))
-            .map_err(backend("scan"))?;
-        collect(&mut stmt, &[&kind as &dyn ToSql][..], "scan")
+        let order = "ORDER BY account, region, id LIMIT ?2";
+        let first = format!("SELECT {COLUMNS} FROM records WHERE kind = ?1 {order}");
+        let next = format!(
+            "SELECT {COLUMNS} FROM records
+             WHERE kind = ?1 AND (account, region, id) > (?3, ?4, ?5) {order}"
+        );
+        let limit = SCAN_PAGE as i64;
+        let mut records: Vec<Record> = Vec::new();
+        loop {
+            let page = {
+                let conn = self.reader();
+                match records.last() {
+                    None => {
+                        let params: [&dyn ToSql; 2] = [&kind, &limit];
+                        let mut stmt = conn.prepare_cached(&first).map_err(backend("scan"))?;
+                        collect(&mut stmt, &params[..], "scan")?
+                    }
+                    Some(last) => {
+                        let last = &last.key;
+                        let params: [&dyn ToSql; 5] =
+                            [&kind, &limit, &last.account, &last.region, &last.id];
+                        let mut stmt = conn.prepare_cached(&next).map_err(backend("scan"))?;
+                        collect(&mut stmt, &params[..], "scan")?
+                    }
+                }
+            };
+            let complete = page.len() < SCAN_PAGE;
+            records.extend(page);
+            if complete {
+                return Ok(records);
+            }
+        }
     }
 
     fn commit(&self, batch: Batch) -> Result<Vec<u64>, StoreError> {
