@@ -110,7 +110,7 @@ impl Kms {
             return Ok(None);
         }
         let now = self.now();
-        let key_id = uuid::Uuid::new_v4().to_string();
+        let key_id = crate::ids::new_key_id();
         let record = KeyRecord {
             v: records::VERSION,
             key_id: key_id.clone(),

@@ -104,7 +104,7 @@ impl Kms {
                 "Multi-Region keys are not supported by Trent yet.",
             ));
         }
-        let key_id = uuid::Uuid::new_v4().to_string();
+        let key_id = crate::ids::new_key_id();
         let policy = match &request.policy {
             Some(text) => {
                 let arn = self.arns.key(&caller.region, caller.account(), &key_id);
