@@ -111,8 +111,8 @@ fn parse_arn(rest: &str) -> Option<Arn<'_>> {
 /// Why: the store keeps records in key-id order, so random ids land every new key on a random
 /// page of the file and a burst of CreateKey dirties nearly every page between two
 /// checkpoints. Ids that grow with time append instead. Measured at 32 clients on the file
-/// store: 4.2k–4.9k keys/s with p99 15–39 ms and p99.9 80–140 ms before, 6.1k–6.3k keys/s with
-/// p99 12–13 ms and p99.9 28–37 ms after (BENCHMARKS.md). The id reveals when the key was
+/// store: 3.1k–4.9k keys/s with p99 15–39 ms and p99.9 87–142 ms before, 5.8k–6.3k keys/s with
+/// p99 12–13 ms and p99.9 24–38 ms after (BENCHMARKS.md, fourth series). The id reveals when the key was
 /// created, which `DescribeKey` shows anyway; nothing relies on a key id being unguessable.
 pub fn new_key_id() -> String {
     uuid::Uuid::now_v7().to_string()
