@@ -4,6 +4,15 @@
 //! a request with the usual AWS credential sources and sends it to a running server, so the same
 //! authorization applies whether an operator uses the CLI or the API.
 
+/// `println!` that returns the write's error instead of panicking, so that `trent audit query |
+/// head` ends quietly when `head` has read enough (see [`is_broken_pipe`]).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 mod admin;
 mod api;
 mod auth;
@@ -351,6 +360,7 @@ fn main() -> std::process::ExitCode {
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("trent: {err:#}");
             std::process::ExitCode::FAILURE
@@ -358,12 +368,22 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// Whether the command failed only because whoever read its output stopped reading (a pipe into
+/// `head`): like other command-line tools, `trent` then stops without a message.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn run_bench(args: &trent_bench::BenchArgs) -> anyhow::Result<()> {
     if args.operation == trent_bench::Operation::RawSign {
         // Signs locally; no request is sent, so no credentials are needed.
         let unused = trent_bench::Credentials::new("", "");
         let report = trent_bench::run_blocking(args, unused)?;
-        println!("{}", report.render(args.json));
+        say!("{}", report.render(args.json))?;
         return Ok(());
     }
     let loaded = credentials::load(args.profile.as_deref())?;
@@ -373,7 +393,7 @@ fn run_bench(args: &trent_bench::BenchArgs) -> anyhow::Result<()> {
         credentials = credentials.with_session_token(token);
     }
     let report = trent_bench::run_blocking(args, credentials)?;
-    println!("{}", report.render(args.json));
+    say!("{}", report.render(args.json))?;
     Ok(())
 }
 
@@ -455,7 +475,7 @@ fn run_admin(target: client::Target, command: AdminCommand) -> anyhow::Result<()
         &format!("{}{operation}", admin::TARGET_PREFIX),
         &body,
     )?;
-    println!("{}", serde_json::to_string_pretty(&response)?);
+    say!("{}", serde_json::to_string_pretty(&response)?)?;
     Ok(())
 }
 
@@ -485,7 +505,7 @@ fn run_audit(command: AuditCommand) -> anyhow::Result<()> {
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let report = trent_audit::verify(&location.dir(), &keys)?;
-            println!("{report}");
+            say!("{report}")?;
             let mut good = report.is_consistent()
                 && (allow_unsigned_tail
                     || report.unsigned_tail_records + report.torn_tail_bytes == 0)
@@ -493,19 +513,19 @@ fn run_audit(command: AuditCommand) -> anyhow::Result<()> {
             if let Some(expected) = expect_first_seq
                 && (report.records == 0 || report.first_seq > expected)
             {
-                println!(
+                say!(
                     "  expected the trail to hold seq {expected}; it starts at seq {}",
                     report.first_seq
-                );
+                )?;
                 good = false;
             }
             if let Some(expected) = expect_last_seq
                 && report.last_seq < expected
             {
-                println!(
+                say!(
                     "  expected the trail to reach seq {expected}; it ends at seq {}",
                     report.last_seq
-                );
+                )?;
                 good = false;
             }
             if !good {
@@ -548,11 +568,11 @@ fn run_audit(command: AuditCommand) -> anyhow::Result<()> {
             let age = std::time::Duration::from_secs(older_than_days.saturating_mul(86_400));
             let report = trent_audit::prune_older_than(&location.dir(), age)?;
             for path in &report.removed {
-                println!("removed {}", path.display());
+                say!("removed {}", path.display())?;
             }
             match report.first_kept {
-                Some(first) => println!("the trail now starts at segment {first}"),
-                None => println!("the trail has no segments"),
+                Some(first) => say!("the trail now starts at segment {first}")?,
+                None => say!("the trail has no segments")?,
             }
             Ok(())
         }
@@ -587,7 +607,7 @@ fn run_simulate(target: client::Target, args: SimulateArgs) -> anyhow::Result<()
         &format!("{}SimulatePolicy", admin::TARGET_PREFIX),
         &body,
     )?;
-    println!("{}", serde_json::to_string_pretty(&response)?);
+    say!("{}", serde_json::to_string_pretty(&response)?)?;
     Ok(())
 }
 

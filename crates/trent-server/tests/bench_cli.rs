@@ -77,3 +77,28 @@ fn raw_sign_needs_no_server_and_no_credentials() {
     assert_eq!(report["requests"], 50, "{report}");
     assert_eq!(report["errors"], 0, "{report}");
 }
+
+/// `trent bench … | head -1`: when the reader has gone, the command ends quietly (it panicked
+/// with "failed printing to stdout" before).
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args([
+            "bench",
+            "--operation",
+            "RawSign",
+            "--concurrency",
+            "1",
+            "--count",
+            "20",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.trim().is_empty(), "{stderr}");
+}
