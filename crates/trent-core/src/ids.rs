@@ -111,9 +111,10 @@ fn parse_arn(rest: &str) -> Option<Arn<'_>> {
 /// Why: the store keeps records in key-id order, so random ids land every new key on a random
 /// page of the file and a burst of CreateKey dirties nearly every page between two
 /// checkpoints. Ids that grow with time append instead. Measured at 32 clients on the file
-/// store: 3.1k–4.9k keys/s with p99 15–39 ms and p99.9 87–142 ms before, 5.8k–6.3k keys/s with
-/// p99 12–13 ms and p99.9 24–38 ms after (BENCHMARKS.md, fourth series). The id reveals when the key was
-/// created, which `DescribeKey` shows anyway; nothing relies on a key id being unguessable.
+/// store: 3.1k–4.9k keys/s with p99 15–39 ms and p99.9 87–142 ms before, 5.8k–6.3k keys/s
+/// with p99 12–13 ms and p99.9 24–38 ms after (BENCHMARKS.md, fourth series). The id reveals
+/// when the key was created, which `DescribeKey` shows anyway; nothing relies on a key id
+/// being unguessable.
 pub fn new_key_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
@@ -191,14 +192,14 @@ impl Arns {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn new_key_ids_are_uuids_that_sort_in_creation_order() {
         let ids: Vec<String> = (0..1000).map(|_| new_key_id()).collect();
         assert!(ids.iter().all(|id| is_key_id(id)));
         assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
     }
-
-    use super::*;
 
     const ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
 

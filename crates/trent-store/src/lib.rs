@@ -182,7 +182,9 @@ pub trait Store: Send + Sync + fmt::Debug {
     fn list(&self, query: ListQuery<'_>) -> Result<Vec<Record>, StoreError>;
 
     /// Every record of one kind, across all accounts and regions, ordered by
-    /// (account, region, id). Used at start-up and by background workers.
+    /// (account, region, id). Used at start-up and by background workers. Not necessarily one
+    /// snapshot: a backend may read in pages, so a record written meanwhile may or may not
+    /// appear (callers act on what they read with revision expectations).
     fn scan(&self, kind: &str) -> Result<Vec<Record>, StoreError>;
 
     /// Applies every write of `batch` atomically and durably, or none of them. Returns the new
