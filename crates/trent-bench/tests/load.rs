@@ -219,6 +219,32 @@ async fn a_server_that_hangs_up_costs_transport_errors_and_reconnects() {
     assert!(report.reconnects >= 8, "{report}");
 }
 
+/// A server that closes the connection right after an answer: the answer counts, and the next
+/// request goes out on a new connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_followed_by_a_close_counts_and_the_next_request_reconnects() {
+    let server = FakeKms::start(Behaviour {
+        close_after: Some(("DescribeKey", 3)),
+        ..Behaviour::default()
+    })
+    .await;
+    let report = run(
+        &server.url,
+        &[
+            "--operation",
+            "DescribeKey",
+            "--count",
+            "60",
+            "--concurrency",
+            "2",
+        ],
+    )
+    .await;
+    assert_all_ok(&report, 60);
+    // 20 closes; each but a worker's last is followed by a reconnect (2 workers).
+    assert!(report.reconnects >= 18, "{report}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closed_loop_runs_for_the_duration_after_the_warm_up() {
     let server = FakeKms::start(Behaviour::default()).await;

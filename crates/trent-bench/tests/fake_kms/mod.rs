@@ -36,6 +36,9 @@ pub struct Behaviour {
     pub throttle: Option<(&'static str, u64)>,
     /// `(operation, n)`: on every n-th call of the operation the connection is dropped unanswered.
     pub hang_up: Option<(&'static str, u64)>,
+    /// `(operation, n)`: every n-th call of the operation is answered, then the connection is
+    /// closed (`Connection: close`), as servers do at their keep-alive limit.
+    pub close_after: Option<(&'static str, u64)>,
     /// A session token requests must carry.
     pub session_token: Option<String>,
 }
@@ -289,10 +292,20 @@ async fn handle(
     {
         return Ok(refuse(error("ThrottlingException", "Rate exceeded")));
     }
-    Ok(match respond(&state, operation, &body) {
+    let mut answer = match respond(&state, operation, &body) {
         Ok(answer) => reply(200, answer),
         Err(refusal) => refuse(refusal),
-    })
+    };
+    if let Some((victim, every)) = state.behaviour.close_after
+        && victim == operation
+        && nth % every == 0
+    {
+        answer.headers_mut().insert(
+            "connection",
+            hyper::header::HeaderValue::from_static("close"),
+        );
+    }
+    Ok(answer)
 }
 
 /// The fake's answers: plausible members, derived from the request so that a later call
