@@ -392,12 +392,7 @@ pub fn scan_ordering(store: &dyn Store) {
     )
     .expect("seed");
 
-    let scanned: Vec<(String, String, String)> = store
-        .scan("key")
-        .expect("scan")
-        .into_iter()
-        .map(|r| (r.key.account, r.key.region, r.key.id))
-        .collect();
+    let scanned = scanned_addresses(store, "key");
     let mut expected: Vec<(String, String, String)> = keys
         .iter()
         .map(|(a, r, i)| (a.to_string(), r.to_string(), i.to_string()))
@@ -432,14 +427,19 @@ pub fn scan_of_many_records(store: &dyn Store) {
         store.commit(batch).expect("seed");
     }
     expected.sort();
-    let scanned: Vec<(String, String, String)> = store
-        .scan("key")
+    let scanned = scanned_addresses(store, "key");
+    assert_eq!(scanned.len(), expected.len(), "every record once");
+    assert!(scanned == expected, "scan orders by (account, region, id)");
+}
+
+/// (account, region, id) of every record `scan(kind)` returns, in its order.
+fn scanned_addresses(store: &dyn Store, kind: &str) -> Vec<(String, String, String)> {
+    store
+        .scan(kind)
         .expect("scan")
         .into_iter()
         .map(|r| (r.key.account, r.key.region, r.key.id))
-        .collect();
-    assert_eq!(scanned.len(), expected.len(), "every record once");
-    assert!(scanned == expected, "scan orders by (account, region, id)");
+        .collect()
 }
 
 pub fn isolation(store: &dyn Store) {
