@@ -78,7 +78,6 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     dev_secret_access_key: String,
-    /// How often to look for keys due for deletion or rotation (seconds).
     /// Services whose `alias/aws/<service>` keys are created on first use (comma-separated;
     /// default: a list of common AWS services, see the README).
     #[arg(long, env = "TRENT_AWS_MANAGED_SERVICES", value_delimiter = ',')]
@@ -86,8 +85,10 @@ pub struct ServeArgs {
     /// Requests per second each account may make (0: no quota); beyond it, ThrottlingException.
     #[arg(long, env = "TRENT_REQUEST_QUOTA", default_value_t = 0)]
     pub request_quota: u32,
-    #[arg(long, env = "TRENT_WORK_INTERVAL", default_value_t = 60)]
-    work_interval: u64,
+    /// How often to look for keys due for deletion or rotation, in seconds [default: 60; 1 with
+    /// --dev, so that a test moving the clock sees the result at once].
+    #[arg(long, env = "TRENT_WORK_INTERVAL")]
+    work_interval: Option<u64>,
     /// Where the audit trail is written (default: `<data-dir>/audit`; in test mode there is no
     /// trail unless this is given).
     #[arg(long, env = "TRENT_AUDIT_DIR")]
@@ -180,11 +181,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ),
         Err(err) => tracing::error!(error = %err, "start-up work failed"),
     }
-    let interval = if args.dev {
-        1
-    } else {
-        args.work_interval.max(1)
-    };
+    let interval = args
+        .work_interval
+        .unwrap_or(if args.dev { 1 } else { 60 })
+        .max(1);
     tokio::spawn(background_work(
         state.kms.clone(),
         Duration::from_secs(interval),
@@ -302,8 +302,9 @@ fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
     })
 }
 
+/// Due work every `every`, the first one interval after start (start-up has just done it).
 async fn background_work(kms: Arc<Kms>, every: Duration) {
-    let mut ticker = tokio::time::interval(every);
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;

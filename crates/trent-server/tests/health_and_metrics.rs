@@ -149,3 +149,38 @@ fn the_console_is_served_by_trent_serve() {
     assert_eq!(status, 200);
     assert!(body.contains("Access key ID"), "{body}");
 }
+
+/// `--dev` looks for due work every second unless `--work-interval` says otherwise; the
+/// `trent_keys` gauge, counted by that pass, shows when it last ran.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_work_interval_applies_in_test_mode_too() {
+    let every_second = Server::dev();
+    let hourly = Server::start(
+        &[
+            "serve",
+            "--dev",
+            "--listen",
+            "127.0.0.1:0",
+            "--work-interval",
+            "3600",
+        ],
+        None,
+    );
+    for server in [&every_second, &hourly] {
+        dev_client(server).await.create_key().send().await.unwrap();
+    }
+    let enabled_keys = |server: &Server| {
+        let (_, text) = raw_get(&server.endpoint, "/metrics");
+        text.lines()
+            .find_map(|line| line.strip_prefix(r#"trent_keys{state="Enabled"} "#))
+            .map(str::to_owned)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while enabled_keys(&every_second).as_deref() != Some("1") {
+        assert!(std::time::Instant::now() < deadline, "no pass within 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // By now the every-second server has run a pass after its key was made; the hourly one
+    // still shows its start-up count.
+    assert_eq!(enabled_keys(&hourly).as_deref(), Some("0"));
+}
