@@ -53,6 +53,15 @@ fn audit_event(c: &mut Criterion) {
     c.bench_function("audit/request parameters (Encrypt)", |b| {
         b.iter(|| request_parameters(black_box(&request)))
     });
+    let large = Request::Encrypt(EncryptRequest {
+        key_id: Some("1234abcd-12ab-34cd-56ef-1234567890ab".into()),
+        plaintext: Some(SensitiveBlob::new(vec![7; 4096])),
+        encryption_context: Some([("purpose".to_string(), "bench".to_string())].into()),
+        ..Default::default()
+    });
+    c.bench_function("audit/request parameters (Encrypt, 4 KiB)", |b| {
+        b.iter(|| request_parameters(black_box(&large)))
+    });
     c.bench_function("audit/event bytes (Encrypt)", |b| {
         b.iter(|| {
             let parameters = request_parameters(black_box(&request));

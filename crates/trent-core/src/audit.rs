@@ -72,7 +72,7 @@ pub struct RequestContext<'a> {
 /// `requestParameters` for `request`: its members in CloudTrail's lowerCamel spelling, without
 /// anything secret. Computed before the request is handed to [`crate::Kms::call`].
 pub fn request_parameters(request: &Request) -> Parameters {
-    loggable(&request.to_json())
+    loggable(&request.to_json_without_blobs())
 }
 
 /// `requestParameters` (or `responseElements`) as the event will hold them, serialized;
@@ -128,7 +128,7 @@ pub fn event_json(
     };
     let response_elements = match (outcome, operation) {
         (Ok(Some(response)), Some(operation)) if RESPONSE_LOGGED.contains(&operation) => {
-            loggable(&response.to_json())
+            loggable(&response.to_json_without_blobs())
         }
         _ => None,
     };

@@ -9,6 +9,8 @@ use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 
 use crate::error::{ErrorCode, KmsError};
+use crate::generated::{Request, Response};
+use crate::types::without_blobs;
 
 /// Decodes a request body. An empty body means `{}`.
 pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, KmsError> {
@@ -25,6 +27,23 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, KmsError> {
 pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     // The shapes hold only strings, numbers, booleans, lists and string maps: this cannot fail.
     serde_json::to_vec(value).unwrap_or_default()
+}
+
+impl Request {
+    /// The JSON body with every binary member (plaintexts, ciphertexts, messages, …) written as
+    /// `""`: for records that keep the other members and drop the binary ones, without encoding
+    /// what they drop.
+    pub fn to_json_without_blobs(&self) -> Vec<u8> {
+        without_blobs(|| self.to_json())
+    }
+}
+
+impl Response {
+    /// The JSON body with every binary member written as `""` (see
+    /// [`Request::to_json_without_blobs`]).
+    pub fn to_json_without_blobs(&self) -> Vec<u8> {
+        without_blobs(|| self.to_json())
+    }
 }
 
 fn serialization_error(err: &serde_json::Error) -> KmsError {
@@ -83,5 +102,50 @@ mod tests {
             type_mismatch("missing field `TagKey` at line 1 column 9"),
             None
         );
+    }
+
+    #[test]
+    fn bodies_without_blobs_keep_everything_else() {
+        use crate::{Blob, EncryptRequest, EncryptResponse, SensitiveBlob};
+        let request = Request::Encrypt(EncryptRequest {
+            key_id: Some("alias/a".into()),
+            plaintext: Some(SensitiveBlob::new(b"canary plaintext".to_vec())),
+            encryption_context: Some([("k".to_string(), "v".to_string())].into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            request.to_json_without_blobs(),
+            br#"{"KeyId":"alias/a","Plaintext":"","EncryptionContext":{"k":"v"}}"#
+        );
+        let response = Response::Encrypt(EncryptResponse {
+            ciphertext_blob: Some(Blob(vec![1, 2, 3])),
+            key_id: Some("k".into()),
+            encryption_algorithm: None,
+        });
+        assert_eq!(
+            response.to_json_without_blobs(),
+            br#"{"CiphertextBlob":"","KeyId":"k"}"#
+        );
+        // Only for the duration of the call: the wire encoding is untouched.
+        assert!(
+            String::from_utf8(request.to_json())
+                .unwrap()
+                .contains("Y2FuYXJ5")
+        );
+        assert!(
+            String::from_utf8(response.to_json())
+                .unwrap()
+                .contains("AQID")
+        );
+    }
+
+    #[test]
+    fn leaving_blobs_out_ends_even_when_serializing_panics() {
+        let unwound = std::panic::catch_unwind(|| {
+            crate::types::without_blobs(|| panic!("a serializer gave up"))
+        });
+        assert!(unwound.is_err());
+        let after = serde_json::to_string(&crate::Blob(vec![0xff])).unwrap();
+        assert_eq!(after, r#""/w==""#);
     }
 }
