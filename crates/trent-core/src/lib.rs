@@ -190,6 +190,7 @@ impl Kms {
         settings: Settings,
     ) -> Result<Kms, CoreError> {
         let domain_key = load_or_create_domain_key(store.as_ref(), root_key)?;
+        ops::index_retirable_grants(store.as_ref())?;
         Ok(Kms {
             store,
             domain_key,
@@ -233,6 +234,7 @@ impl Kms {
             Expect::Any,
         );
         self.store.commit(batch)?;
+        ops::index_retirable_grants(self.store.as_ref())?;
         Ok(())
     }
 

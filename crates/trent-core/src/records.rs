@@ -25,6 +25,11 @@ pub mod kind {
     pub const KEY_USAGE: &str = "key-usage";
     /// A grant, addressed `<key id>/<grant id>` in its key's account and region.
     pub const GRANT: &str = "grant";
+    /// Global index: `<retiring principal> <region>/<key id>/<grant id>` → the key's account,
+    /// so ListRetirableGrants reads one principal's grants instead of every grant.
+    pub const RETIRABLE_GRANT: &str = "retirable-grant";
+    /// Facts about the store's own layout (which indexes have been built).
+    pub const LAYOUT: &str = "layout";
     /// A marker that readiness checks rewrite to prove the store takes writes.
     pub const HEALTH: &str = "health";
 }
@@ -66,6 +71,7 @@ versioned!(
     AccessKeyRecord,
     KeyUsageRecord,
     GrantRecord,
+    RetirableGrantRecord,
     RoleRecord
 );
 
@@ -86,6 +92,14 @@ pub struct GrantRecord {
     pub operations: Vec<String>,
     pub equals: Option<std::collections::BTreeMap<String, String>>,
     pub subset: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// An entry of the retiring-principal index; its address names the grant (see
+/// [`kind::RETIRABLE_GRANT`]), this says in which account the grant's key lives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetirableGrantRecord {
+    pub v: u32,
+    pub key_account: String,
 }
 
 /// The last successful cryptographic operation with a key, flushed from memory periodically.

@@ -9,7 +9,7 @@ use trent_protocol::RotationType;
 use trent_store::{Batch, Expect, StoreError};
 
 use crate::keys::{alias_address, key_address, material_address, owner_address};
-use crate::ops::grant_address;
+use crate::ops::delete_grant_records;
 use crate::records::{self, AliasRecord, KeyRecord, kind};
 use crate::usage::usage_address;
 use crate::{CoreError, Kms};
@@ -78,10 +78,7 @@ impl Kms {
         batch.delete(owner_address(region, key_id), Expect::Any);
         batch.delete(usage_address(account, region, key_id), Expect::Any);
         for grant in self.grants_of(account, region, key_id)? {
-            batch.delete(
-                grant_address(account, region, key_id, &grant.grant_id),
-                Expect::Any,
-            );
+            delete_grant_records(&mut batch, &grant);
         }
         for version in 1..=record.current_version {
             batch.delete(

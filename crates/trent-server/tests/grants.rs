@@ -241,3 +241,204 @@ async fn grant_errors() {
         .await
         .unwrap();
 }
+
+/// The retirable grants of `principal`, read page by page with `page` grants per call; the
+/// grant ids in listing order.
+async fn retirable_ids(client: &aws_sdk_kms::Client, principal: &str, page: i32) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut marker = None;
+    loop {
+        let listed = client
+            .list_retirable_grants()
+            .retiring_principal(principal)
+            .limit(page)
+            .set_marker(marker)
+            .send()
+            .await
+            .unwrap();
+        assert!(listed.grants().len() <= page as usize);
+        ids.extend(
+            listed
+                .grants()
+                .iter()
+                .map(|g| g.grant_id().unwrap().to_string()),
+        );
+        if !listed.truncated() {
+            assert_eq!(listed.next_marker(), None);
+            return ids;
+        }
+        marker = listed.next_marker().map(str::to_string);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retirable_grants_are_listed_by_principal_across_keys_and_pages() {
+    let server = Server::dev();
+    let owner = dev_client(&server).await;
+    let role = format!("arn:aws:iam::{}:role/app", common::ACCOUNT);
+    // A principal whose name starts with the other's must not see its grants.
+    let longer = format!("{role}/worker");
+    let mut keys = Vec::new();
+    for _ in 0..3 {
+        let key = owner.create_key().send().await.unwrap();
+        keys.push(key.key_metadata().unwrap().key_id().to_string());
+    }
+    let grant = |key: &str, retiring: &str| {
+        owner
+            .create_grant()
+            .key_id(key)
+            .grantee_principal(&role)
+            .retiring_principal(retiring)
+            .operations(GrantOperation::Decrypt)
+            .send()
+    };
+    // (key, grant id) of each grant the role may retire.
+    let mut for_role = Vec::new();
+    for key in &keys {
+        for _ in 0..2 {
+            let created = grant(key, &role).await.unwrap();
+            for_role.push((key.clone(), created.grant_id().unwrap().to_string()));
+        }
+    }
+    let for_longer = grant(&keys[0], &longer).await.unwrap();
+    // One without a retiring principal is in nobody's list.
+    owner
+        .create_grant()
+        .key_id(&keys[1])
+        .grantee_principal(&role)
+        .operations(GrantOperation::Decrypt)
+        .send()
+        .await
+        .unwrap();
+
+    let listed = retirable_ids(&owner, &role, 100).await;
+    assert_eq!(retirable_ids(&owner, &role, 1).await, listed);
+    assert_eq!(retirable_ids(&owner, &role, 4).await, listed);
+    let mut expected: Vec<String> = for_role.iter().map(|(_, id)| id.clone()).collect();
+    let mut sorted = listed.clone();
+    sorted.sort();
+    expected.sort();
+    assert_eq!(sorted, expected);
+    assert_eq!(
+        retirable_ids(&owner, &longer, 10).await,
+        vec![for_longer.grant_id().unwrap().to_string()]
+    );
+    let nobody = format!("arn:aws:iam::{}:role/nobody", common::ACCOUNT);
+    assert!(retirable_ids(&owner, &nobody, 10).await.is_empty());
+
+    // Retiring, revoking and deleting the key take grants off the list.
+    let (retired_key, retired) = &for_role[0];
+    owner
+        .retire_grant()
+        .key_id(retired_key)
+        .grant_id(retired)
+        .send()
+        .await
+        .unwrap();
+    let (revoked_key, revoked) = &for_role[2];
+    owner
+        .revoke_grant()
+        .key_id(revoked_key)
+        .grant_id(revoked)
+        .send()
+        .await
+        .unwrap();
+    owner
+        .schedule_key_deletion()
+        .key_id(&keys[2])
+        .pending_window_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+    ];
+    let (ok, _, err) = common::trent(
+        &[
+            "admin",
+            "--endpoint",
+            &server.endpoint,
+            "advance-clock",
+            "--days",
+            "8",
+        ],
+        &env,
+    );
+    assert!(ok, "{err}");
+    let left = retirable_ids(&owner, &role, 1).await;
+    assert_eq!(left, vec![for_role[1].1.clone(), for_role[3].1.clone()]);
+}
+
+/// The retiring-principal index entries in a stopped server's store.
+fn index_entries(data_dir: &std::path::Path) -> Vec<trent_store::Record> {
+    use trent_store::Store;
+    let store = trent_store::SqliteStore::open(&data_dir.join("trent.db")).unwrap();
+    store.scan("retirable-grant").unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_retirable_grant_index_follows_grants_and_is_rebuilt_for_older_stores() {
+    use trent_store::{Batch, Expect, RecordKey, SqliteStore, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_data_dir(dir.path());
+    let (id, secret) = common::read_credentials(dir.path());
+    let owner = kms_client(&server.endpoint, &id, &secret).await;
+    let key = owner.create_key().send().await.unwrap();
+    let key_id = key.key_metadata().unwrap().key_id().to_string();
+    let account = key
+        .key_metadata()
+        .unwrap()
+        .aws_account_id()
+        .unwrap()
+        .to_string();
+    let role = format!("arn:aws:iam::{account}:role/app");
+    let mut grants = Vec::new();
+    for _ in 0..3 {
+        let created = owner
+            .create_grant()
+            .key_id(&key_id)
+            .grantee_principal(&role)
+            .retiring_principal(&role)
+            .operations(GrantOperation::Encrypt)
+            .send()
+            .await
+            .unwrap();
+        grants.push(created.grant_id().unwrap().to_string());
+    }
+    owner
+        .retire_grant()
+        .key_id(&key_id)
+        .grant_id(&grants[0])
+        .send()
+        .await
+        .unwrap();
+    let mut live = grants[1..].to_vec();
+    live.sort();
+    assert!(server.terminate().success());
+    // The retired grant's entry went with it.
+    assert_eq!(index_entries(dir.path()).len(), 2);
+
+    // A store from before the index: grants, no entries, no note that they were built.
+    {
+        let store = SqliteStore::open(&dir.path().join("trent.db")).unwrap();
+        let mut batch = Batch::new();
+        for entry in store.scan("retirable-grant").unwrap() {
+            batch.delete(entry.key, Expect::Any);
+        }
+        batch.delete(
+            RecordKey::new("layout", "", "", "retirable-grant-index"),
+            Expect::Any,
+        );
+        store.commit(batch).unwrap();
+    }
+    assert!(index_entries(dir.path()).is_empty());
+
+    let server = Server::with_data_dir(dir.path());
+    let owner = kms_client(&server.endpoint, &id, &secret).await;
+    let mut listed = retirable_ids(&owner, &role, 1).await;
+    listed.sort();
+    assert_eq!(listed, live);
+    assert!(server.terminate().success());
+    assert_eq!(index_entries(dir.path()).len(), 2);
+}

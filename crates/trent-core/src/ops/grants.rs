@@ -5,6 +5,10 @@
 //! at once: Trent has no propagation delay, so grant tokens only have to be recognised, never
 //! waited for. A token is the grant's address sealed under the domain key, so it cannot be forged
 //! or pointed at another grant, and every CreateGrant returns a fresh one, as AWS does.
+//!
+//! ListRetirableGrants looks across keys and accounts, so a grant with a retiring principal also
+//! has an entry in a global index by that principal, written and removed in the same batch as
+//! the grant. Stores written before the index existed get it built once at start-up.
 
 use std::collections::BTreeMap;
 
@@ -14,13 +18,13 @@ use trent_protocol::{
     GrantOperation, KmsError, ListGrantsRequest, ListGrantsResponse, ListRetirableGrantsRequest,
     RetireGrantRequest, RevokeGrantRequest, Timestamp,
 };
-use trent_store::{Batch, Expect, ListQuery, RecordKey};
+use trent_store::{Batch, Expect, ListQuery, RecordKey, Store};
 
 use super::{decode_marker, limit, paginate, require_enabled};
 use crate::authz::access_denied;
 use crate::ids::Accept;
 use crate::keys::LoadedKey;
-use crate::records::{self, GrantRecord, kind};
+use crate::records::{self, GrantRecord, RetirableGrantRecord, kind};
 use crate::{Caller, CoreError, Kms, errors};
 
 /// The most encryption-context pairs a grant constraint may hold.
@@ -36,6 +40,96 @@ pub(crate) fn grant_address(
     grant_id: &str,
 ) -> RecordKey {
     RecordKey::new(kind::GRANT, account, region, format!("{key_id}/{grant_id}"))
+}
+
+/// The index entry of a grant under its retiring principal. A space cannot occur in a principal
+/// (AWS's pattern allows `[a-zA-Z0-9_+=,.@:/-]`), so `<principal> ` prefixes exactly that
+/// principal's grants, in the order ListRetirableGrants pages them.
+fn retirable_address(retiring: &str, region: &str, key_id: &str, grant_id: &str) -> RecordKey {
+    RecordKey::new(
+        kind::RETIRABLE_GRANT,
+        "",
+        "",
+        format!("{retiring} {region}/{key_id}/{grant_id}"),
+    )
+}
+
+/// Adds the writes that store `grant` (and its index entry) to `batch`.
+fn put_grant(batch: &mut Batch, grant: &GrantRecord) {
+    batch.put(
+        grant_address(
+            &grant.key_account,
+            &grant.region,
+            &grant.key_id,
+            &grant.grant_id,
+        ),
+        records::encode(grant),
+        Expect::Absent,
+    );
+    if let Some(retiring) = &grant.retiring {
+        batch.put(
+            retirable_address(retiring, &grant.region, &grant.key_id, &grant.grant_id),
+            records::encode(&RetirableGrantRecord {
+                v: records::VERSION,
+                key_account: grant.key_account.clone(),
+            }),
+            Expect::Any,
+        );
+    }
+}
+
+/// Adds the writes that remove `grant` (and its index entry) to `batch`.
+pub(crate) fn delete_grant_records(batch: &mut Batch, grant: &GrantRecord) {
+    batch.delete(
+        grant_address(
+            &grant.key_account,
+            &grant.region,
+            &grant.key_id,
+            &grant.grant_id,
+        ),
+        Expect::Any,
+    );
+    if let Some(retiring) = &grant.retiring {
+        batch.delete(
+            retirable_address(retiring, &grant.region, &grant.key_id, &grant.grant_id),
+            Expect::Any,
+        );
+    }
+}
+
+/// Builds the retiring-principal index for grants written before it existed; once per store
+/// (a layout record remembers it). Idempotent, so an interrupted build simply runs again.
+pub(crate) fn index_retirable_grants(store: &dyn Store) -> Result<(), CoreError> {
+    const BUILT: &str = "retirable-grant-index";
+    const BATCH_SIZE: usize = 1000;
+    let built = RecordKey::new(kind::LAYOUT, "", "", BUILT);
+    if store.get(&built)?.is_some() {
+        return Ok(());
+    }
+    let mut batch = Batch::new();
+    let mut pending = 0;
+    for stored in store.scan(kind::GRANT)? {
+        let grant: GrantRecord = records::decode(&stored.value)?;
+        let Some(retiring) = &grant.retiring else {
+            continue;
+        };
+        batch.put(
+            retirable_address(retiring, &grant.region, &grant.key_id, &grant.grant_id),
+            records::encode(&RetirableGrantRecord {
+                v: records::VERSION,
+                key_account: grant.key_account.clone(),
+            }),
+            Expect::Any,
+        );
+        pending += 1;
+        if pending == BATCH_SIZE {
+            store.commit(std::mem::take(&mut batch))?;
+            pending = 0;
+        }
+    }
+    batch.put(built, br#"{"v":1}"#.to_vec(), Expect::Any);
+    store.commit(batch)?;
+    Ok(())
 }
 
 /// The grant operations a key of this usage can perform (AWS refuses the others).
@@ -275,16 +369,7 @@ impl Kms {
             subset,
         };
         let mut batch = Batch::new();
-        batch.put(
-            grant_address(
-                &record.account,
-                &record.region,
-                &record.key_id,
-                &grant.grant_id,
-            ),
-            records::encode(&grant),
-            Expect::Absent,
-        );
+        put_grant(&mut batch, &grant);
         self.store.commit(batch).map_err(CoreError::from)?;
         self.keys.forget_key(&record.region, &record.key_id);
         Ok(CreateGrantResponse {
@@ -338,21 +423,70 @@ impl Kms {
         self.authorize_without_key(caller, "kms:ListRetirableGrants", "*")?;
         let retiring = request.retiring_principal.unwrap_or_default();
         let after = decode_marker(request.marker.as_deref())?;
+        let limit = limit(request.limit, 50, 100);
+        // Entries are `<principal> <region>/<key id>/<grant id>`; the marker is the part after
+        // the principal. One more grant than the page is read to know whether there are more;
+        // an entry whose grant has just been retired is passed over, so read on until that many
+        // grants are found or the entries run out.
+        let prefix = format!("{retiring} ");
+        let mut after_id = after
+            .as_deref()
+            .map(|position| format!("{prefix}{position}"));
         let mut grants: Vec<(String, GrantListEntry)> = Vec::new();
-        for stored in self.store.scan(kind::GRANT).map_err(CoreError::from)? {
-            let grant: GrantRecord = records::decode(&stored.value)?;
-            if grant.retiring.as_deref() == Some(retiring.as_str()) {
-                let position = format!("{}/{}/{}", grant.region, grant.key_id, grant.grant_id);
-                grants.push((position, self.grant_entry(grant)));
+        loop {
+            let wanted = limit + 1 - grants.len();
+            let entries = self
+                .store
+                .list(ListQuery {
+                    kind: kind::RETIRABLE_GRANT,
+                    account: "",
+                    region: "",
+                    prefix: &prefix,
+                    after: after_id.as_deref(),
+                    limit: wanted,
+                })
+                .map_err(CoreError::from)?;
+            let exhausted = entries.len() < wanted;
+            for entry in entries {
+                let position = &entry.key.id[prefix.len()..];
+                if let Some(grant) = self.retirable_grant(position, &entry.value)? {
+                    grants.push((position.to_string(), self.grant_entry(grant)));
+                }
+                after_id = Some(entry.key.id);
+            }
+            if exhausted || grants.len() > limit {
+                break;
             }
         }
-        grants.sort_by(|a, b| a.0.cmp(&b.0));
-        let page = paginate(grants, after.as_deref(), limit(request.limit, 50, 100));
+        let page = paginate(grants, after.as_deref(), limit);
         Ok(ListGrantsResponse {
             truncated: Some(page.truncated()),
             next_marker: page.next_marker.clone(),
             grants: Some(page.items),
         })
+    }
+
+    /// The grant an index entry at `position` (`<region>/<key id>/<grant id>`) names, if it
+    /// still exists.
+    fn retirable_grant(
+        &self,
+        position: &str,
+        entry: &[u8],
+    ) -> Result<Option<GrantRecord>, CoreError> {
+        let index: RetirableGrantRecord = records::decode(entry)?;
+        let mut parts = position.splitn(3, '/');
+        let (Some(region), Some(key_id), Some(grant_id)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(CoreError::Corrupt(format!(
+                "retirable-grant entry {position}"
+            )));
+        };
+        let address = grant_address(&index.key_account, region, key_id, grant_id);
+        match self.store.get(&address)? {
+            Some(stored) => Ok(Some(records::decode(&stored.value)?)),
+            None => Ok(None),
+        }
     }
 
     pub(crate) fn retire_grant(
@@ -402,7 +536,7 @@ impl Kms {
         if request.dry_run == Some(true) {
             return Err(errors::dry_run());
         }
-        self.delete_grant(&key, &grant_id)
+        self.delete_grant(&key, &grant)
     }
 
     pub(crate) fn revoke_grant(
@@ -420,22 +554,19 @@ impl Kms {
         if !is_grant_id(&grant_id) {
             return Err(KmsError::bare(ErrorCode::InvalidGrantIdException));
         }
-        if self.find_grant(&key, &grant_id)?.is_none() {
-            return Err(grant_not_found(&grant_id));
-        }
+        let grant = self
+            .find_grant(&key, &grant_id)?
+            .ok_or_else(|| grant_not_found(&grant_id))?;
         if request.dry_run == Some(true) {
             return Err(errors::dry_run());
         }
-        self.delete_grant(&key, &grant_id)
+        self.delete_grant(&key, &grant)
     }
 
-    fn delete_grant(&self, key: &LoadedKey, grant_id: &str) -> Result<(), KmsError> {
+    fn delete_grant(&self, key: &LoadedKey, grant: &GrantRecord) -> Result<(), KmsError> {
         let record = &key.record;
         let mut batch = Batch::new();
-        batch.delete(
-            grant_address(&record.account, &record.region, &record.key_id, grant_id),
-            Expect::Any,
-        );
+        delete_grant_records(&mut batch, grant);
         self.store.commit(batch).map_err(CoreError::from)?;
         self.keys.forget_key(&record.region, &record.key_id);
         Ok(())

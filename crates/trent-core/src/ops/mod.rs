@@ -14,7 +14,7 @@ mod policy;
 mod rotation;
 mod tags;
 
-pub(crate) use grants::{context_satisfies, grant_address};
+pub(crate) use grants::{context_satisfies, delete_grant_records, index_retirable_grants};
 
 use base64::Engine as _;
 use trent_protocol::{
