@@ -922,23 +922,7 @@ async fn clock_moves_deletion_and_rotation_along() {
         .await
         .unwrap();
 
-    let env = [
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-    ];
-    let (ok, out, err) = common::trent(
-        &[
-            "admin",
-            "--endpoint",
-            &server.endpoint,
-            "advance-clock",
-            "--days",
-            "91",
-        ],
-        &env,
-    );
-    assert!(ok, "{err}");
-    let answer: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let answer = common::advance_clock(&server, 91);
     assert_eq!(answer["KeysDeleted"], 1);
     assert_eq!(answer["KeysRotated"], 1);
 

@@ -42,16 +42,33 @@ pub(crate) fn grant_address(
     RecordKey::new(kind::GRANT, account, region, format!("{key_id}/{grant_id}"))
 }
 
-/// The index entry of a grant under its retiring principal. A space cannot occur in a principal
-/// (AWS's pattern allows `[a-zA-Z0-9_+=,.@:/-]`), so `<principal> ` prefixes exactly that
-/// principal's grants, in the order ListRetirableGrants pages them.
-fn retirable_address(retiring: &str, region: &str, key_id: &str, grant_id: &str) -> RecordKey {
-    RecordKey::new(
+/// The grant's entry in the index by retiring principal, if it names one. A space cannot occur
+/// in a principal (AWS's pattern allows `[a-zA-Z0-9_+=,.@:/-]`), so `<principal> ` prefixes
+/// exactly that principal's grants, in the order ListRetirableGrants pages them.
+fn retirable_address(grant: &GrantRecord) -> Option<RecordKey> {
+    let retiring = grant.retiring.as_deref()?;
+    Some(RecordKey::new(
         kind::RETIRABLE_GRANT,
         "",
         "",
-        format!("{retiring} {region}/{key_id}/{grant_id}"),
-    )
+        format!(
+            "{retiring} {}/{}/{}",
+            grant.region, grant.key_id, grant.grant_id
+        ),
+    ))
+}
+
+/// Adds the grant's index entry (if it has a retiring principal) to `batch`; whether it did.
+fn put_retirable_entry(batch: &mut Batch, grant: &GrantRecord) -> bool {
+    let Some(address) = retirable_address(grant) else {
+        return false;
+    };
+    let entry = RetirableGrantRecord {
+        v: records::VERSION,
+        key_account: grant.key_account.clone(),
+    };
+    batch.put(address, records::encode(&entry), Expect::Any);
+    true
 }
 
 /// Adds the writes that store `grant` (and its index entry) to `batch`.
@@ -66,16 +83,7 @@ fn put_grant(batch: &mut Batch, grant: &GrantRecord) {
         records::encode(grant),
         Expect::Absent,
     );
-    if let Some(retiring) = &grant.retiring {
-        batch.put(
-            retirable_address(retiring, &grant.region, &grant.key_id, &grant.grant_id),
-            records::encode(&RetirableGrantRecord {
-                v: records::VERSION,
-                key_account: grant.key_account.clone(),
-            }),
-            Expect::Any,
-        );
-    }
+    put_retirable_entry(batch, grant);
 }
 
 /// Adds the writes that remove `grant` (and its index entry) to `batch`.
@@ -89,11 +97,8 @@ pub(crate) fn delete_grant_records(batch: &mut Batch, grant: &GrantRecord) {
         ),
         Expect::Any,
     );
-    if let Some(retiring) = &grant.retiring {
-        batch.delete(
-            retirable_address(retiring, &grant.region, &grant.key_id, &grant.grant_id),
-            Expect::Any,
-        );
+    if let Some(address) = retirable_address(grant) {
+        batch.delete(address, Expect::Any);
     }
 }
 
@@ -110,18 +115,9 @@ pub(crate) fn index_retirable_grants(store: &dyn Store) -> Result<(), CoreError>
     let mut pending = 0;
     for stored in store.scan(kind::GRANT)? {
         let grant: GrantRecord = records::decode(&stored.value)?;
-        let Some(retiring) = &grant.retiring else {
-            continue;
-        };
-        batch.put(
-            retirable_address(retiring, &grant.region, &grant.key_id, &grant.grant_id),
-            records::encode(&RetirableGrantRecord {
-                v: records::VERSION,
-                key_account: grant.key_account.clone(),
-            }),
-            Expect::Any,
-        );
-        pending += 1;
+        if put_retirable_entry(&mut batch, &grant) {
+            pending += 1;
+        }
         if pending == BATCH_SIZE {
             store.commit(std::mem::take(&mut batch))?;
             pending = 0;

@@ -217,6 +217,27 @@ pub fn http_exchange(
     (status, cookies, body.to_string())
 }
 
+/// Moves a test-mode server's clock `days` forward (`trent admin advance-clock`, as the test-mode
+/// administrator) and returns its answer (`KeysDeleted`, `KeysRotated`).
+pub fn advance_clock(server: &Server, days: u32) -> serde_json::Value {
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+    ];
+    let days = days.to_string();
+    let args = [
+        "admin",
+        "--endpoint",
+        &server.endpoint,
+        "advance-clock",
+        "--days",
+        &days,
+    ];
+    let (ok, out, err) = trent(&args, &env);
+    assert!(ok, "trent admin advance-clock: {err}");
+    serde_json::from_str(&out).unwrap()
+}
+
 /// An identity policy allowing every KMS action on every resource, and assuming roles.
 pub const KMS_FULL_ACCESS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:*","sts:AssumeRole"],"Resource":"*"}]}"#;
 
