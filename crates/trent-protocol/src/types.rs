@@ -256,7 +256,7 @@ fn blobs_left_out() -> bool {
     LEAVE_BLOBS_OUT.with(Cell::get)
 }
 
-/// Serializes `value` with every [`Blob`] and [`SensitiveBlob`] in it written as `""`.
+/// Runs `serialize` with every [`Blob`] and [`SensitiveBlob`] it serializes written as `""`.
 ///
 /// For the audit trail, which keeps a request's members but never its binary ones: encoding a
 /// 4 KiB plaintext as base64 only to drop it cost more than the rest of the event, and left an
